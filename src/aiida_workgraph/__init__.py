@@ -1,0 +1,41 @@
+"""aiida-workgraph: node-based workflows for AiiDA whose engine converts every value once, up front.
+
+A drop-in replacement for upstream aiida-workgraph 0.9: same import name, public API and entry points.
+"""
+
+from node_graph.collection import group
+from node_graph.manager import get_current_graph
+from node_graph.tasks import TaskPool
+
+from . import socket_spec
+from . import socket_spec as spec
+from .authoring.decorator import task
+from .authoring.task import Task
+from .authoring.workgraph import WorkGraph
+from .authoring.zones import If, Map, While, Zone, shelljob
+from .serialization.errors import WorkGraphSerializationError
+from .socket_spec import dynamic, meta, namespace, select
+
+__version__ = '0.9.1'
+
+__all__ = [
+    'If',
+    'Map',
+    'Task',
+    'TaskPool',
+    'While',
+    'WorkGraph',
+    'WorkGraphSerializationError',
+    'Zone',
+    '__version__',
+    'dynamic',
+    'get_current_graph',
+    'group',
+    'meta',
+    'namespace',
+    'select',
+    'shelljob',
+    'socket_spec',
+    'spec',
+    'task',
+]

@@ -1,0 +1,1 @@
+"""Authoring layer: ``WorkGraph``, ``Task`` and the ``task`` decorator family, on node-graph."""

@@ -1,0 +1,335 @@
+"""``WorkGraph``: a node-graph ``Graph`` whose tasks run as one AiiDA process (``WorkGraphEngine``)."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import entry_points
+from typing import Any
+
+from aiida import orm
+from aiida.common.exceptions import ValidationError
+from aiida.common.links import LinkType, validate_link_label
+from aiida.engine import ProcessBuilder
+from node_graph.config import BUILTIN_TASKS
+from node_graph.graph import Graph
+from node_graph.task_spec import BaseHandle, TaskSpec
+
+from .decorator import build_handle
+from .task import Task
+
+TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
+
+
+def _load_task_entry_point(identifier: str) -> BaseHandle:
+    """Return the task handle registered under ``identifier`` in the ``aiida_workgraph.task`` group.
+
+    :raises ValueError: if no such entry point exists.
+    """
+    found = entry_points().select(group=TASK_ENTRY_POINT_GROUP, name=identifier)
+    if not found:
+        raise ValueError(f'no task entry point named {identifier!r} in the group {TASK_ENTRY_POINT_GROUP!r}')
+    return build_handle(next(iter(found)).load())
+
+
+class WorkGraph(Graph):
+    """A graph of tasks that runs as one AiiDA process.
+
+    Build it with :meth:`add_task` and links (or by calling task handles inside ``with WorkGraph() as wg:``), then
+    :meth:`run` it in this interpreter, :meth:`submit` it to the daemon or :meth:`save` it. Values set on task
+    inputs, graph inputs and ``ctx`` are converted to AiiDA data once, when the process is created; a value that
+    cannot be kept raises :class:`~aiida_workgraph.serialization.WorkGraphSerializationError` before anything is
+    stored.
+    """
+
+    platform = 'aiida_workgraph'
+
+    def __init__(self, name: str = 'WorkGraph', inputs: Any = None, outputs: Any = None, **kwargs: Any) -> None:
+        super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
+        self.process: orm.ProcessNode | None = None
+
+    # region building
+
+    def add_task(self, identifier: Any, name: str | None = None, **inputs: Any) -> Task:
+        """Add a task and set its inputs.
+
+        :param identifier: a task handle, a plain function, a process function, a process class, a
+            ``ProcessBuilder`` or a task entry point name such as ``'workgraph.test_add'``.
+        :param name: the task name; it must be a valid AiiDA link label.
+        :raises ValueError: if the name is not a valid link label or the identifier is unknown.
+        """
+        if isinstance(identifier, ProcessBuilder):
+            inputs = {**identifier._inputs(prune=True), **inputs}
+            identifier = identifier.process_class
+        if isinstance(identifier, Graph):
+            raise NotImplementedError('sub-graphs as tasks are not available in this release yet')
+        if isinstance(identifier, str) and identifier in {ep.name for ep in entry_points().select(
+                group=TASK_ENTRY_POINT_GROUP)}:
+            identifier = _load_task_entry_point(identifier)
+        elif not isinstance(identifier, (str, TaskSpec)):
+            identifier = build_handle(identifier)
+        if name is not None:
+            self._validate_task_name(name)
+        spec = identifier._spec if isinstance(identifier, BaseHandle) else identifier
+        task = super().add_task(spec, name=name)
+        self._validate_task_name(task.name)
+        task.set_inputs(inputs)
+        return task
+
+    @staticmethod
+    def _validate_task_name(name: str) -> None:
+        if name in BUILTIN_TASKS:
+            return
+        try:
+            validate_link_label(name)
+        except ValueError as exception:
+            raise ValueError(f'task name {name!r} is not a valid AiiDA link label: {exception}') from exception
+
+    # endregion
+
+    # region launching
+
+    def prepare_inputs(self, launch: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the raw inputs of the engine: the structure without values, and the values beside it.
+
+        :param launch: ``'run'`` or ``'submit'`` (values a daemon cannot load are refused for ``'submit'``).
+        """
+        structure = self.to_dict()
+        structure['launch'] = launch
+        task_values: dict[str, Any] = {}
+        graph_inputs: dict[str, Any] = {}
+        ctx: dict[str, Any] = {}
+        for name, data in structure['tasks'].items():
+            values = _drop_none(data.get('inputs') or {})
+            data['inputs'] = {}
+            if name == 'graph_inputs':
+                graph_inputs = values
+            elif name == 'graph_ctx':
+                ctx = values
+            elif name not in BUILTIN_TASKS and values:
+                task_values[name] = values
+        inputs: dict[str, Any] = {
+            'graph_inputs': graph_inputs,
+            'tasks': task_values,
+            'workgraph_data': {'structure': structure, 'ctx': ctx},
+        }
+        if metadata:
+            inputs['metadata'] = metadata
+        return inputs
+
+    def _create_engine(
+        self, launch: str, inputs: dict[str, Any] | None, metadata: dict[str, Any] | None, runner: Any = None
+    ) -> Any:
+        from ..engine.workgraph_engine import WorkGraphEngine
+
+        if self.process is not None:
+            raise ValueError(
+                f'this WorkGraph already has a process <{self.process.pk}>; build a new WorkGraph (or use `copy()`)'
+            )
+        if inputs:
+            self.set_inputs(inputs)
+        return WorkGraphEngine(inputs=self.prepare_inputs(launch, metadata), runner=runner)
+
+    def run(self, inputs: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run the graph in this interpreter (no daemon or broker needed) and return the graph outputs.
+
+        :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
+        """
+        from aiida.manage import get_manager
+
+        runner = get_manager().create_runner(communicator=None)
+        try:
+            engine = self._create_engine('run', inputs, metadata, runner)
+            outputs, node = runner.run_get_node(engine)
+        finally:
+            runner.close()
+        self.process = node
+        self.update()
+        return outputs
+
+    def submit(
+        self,
+        inputs: dict[str, Any] | None = None,
+        wait: bool = False,
+        timeout: int = 600,
+        interval: int = 5,
+        metadata: dict[str, Any] | None = None,
+    ) -> orm.ProcessNode:
+        """Submit the graph to the daemon and return its process node; with ``wait=True``, wait until it ends.
+
+        :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
+        :raises TimeoutError: if ``wait`` and the process does not end within ``timeout`` seconds.
+        """
+        from aiida.engine import submit
+
+        engine = self._create_engine('submit', inputs, metadata)
+        self.process = submit(engine)
+        if wait:
+            self.wait(timeout=timeout, interval=interval)
+        return self.process
+
+    def save(self, metadata: dict[str, Any] | None = None) -> orm.ProcessNode:
+        """Create the process node and its first checkpoint without running it.
+
+        :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
+        """
+        from aiida.manage import get_manager
+
+        engine = self._create_engine('submit', None, metadata)
+        get_manager().get_runner().persister.save_checkpoint(engine)
+        engine.close()
+        self.process = engine.node
+        return self.process
+
+    def continue_process(self) -> None:
+        """Ask the daemon to continue a saved process."""
+        from aiida.manage import get_manager
+
+        get_manager().get_process_controller().continue_process(self.process.pk, nowait=True, no_reply=True)
+
+    def wait(self, timeout: int = 600, tasks: list[str] | None = None, interval: float = 1) -> None:
+        """Wait until the process (or the given tasks) ended, refreshing the graph from the database.
+
+        :raises TimeoutError: if it does not end within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            self.update()
+            if tasks is None:
+                if self.process.is_terminated:
+                    return
+            elif all(self.tasks[name].state in ('FINISHED', 'FAILED', 'SKIPPED') for name in tasks):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'WorkGraph<{self.process.pk}> did not end within {timeout} s')
+            time.sleep(interval)
+
+    # endregion
+
+    # region state
+
+    @property
+    def pk(self) -> int | None:
+        """The pk of the process node, once the graph was run, submitted or saved."""
+        return self.process.pk if self.process is not None else None
+
+    def update(self) -> None:
+        """Refresh task states, task processes, task outputs and graph outputs from the database."""
+        from ..engine.task_runner import process_outputs
+        from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
+
+        if self.process is None:
+            return
+        node = orm.load_node(self.process.pk)
+        self.process = node
+        self.state = node.process_state.value.upper() if node.process_state else 'CREATED'
+        states = node.task_record(TASK_STATE)
+        processes = node.task_record(TASK_PROCESS)
+        results = node.task_record(TASK_RESULT)
+        errors = node.task_record(TASK_ERROR)
+        for task in self.tasks:
+            if task.name in BUILTIN_TASKS:
+                continue
+            task.state = states.get(task.name, 'PLANNED')
+            task.log = errors.get(task.name, '')
+            outputs: dict[str, Any] = {}
+            if task.name in processes:
+                task.process = orm.load_node(processes[task.name])
+                if task.process.is_finished_ok:
+                    outputs = process_outputs(task.process)
+            if task.name in results:
+                outputs = _load_pks(results[task.name])
+            _set_output_values(task, outputs)
+        graph_outputs = node.base.links.get_outgoing(link_type=LinkType.RETURN).nested()
+        if graph_outputs:
+            self.outputs._set_socket_value(graph_outputs)
+
+    @classmethod
+    def load(cls, pk: int | str | orm.ProcessNode) -> WorkGraph:
+        """Rebuild the WorkGraph of a process node: tasks, links, input values, states and outputs.
+
+        :raises ValueError: if the node is not a WorkGraph process.
+        """
+        from ..engine.workgraph_engine import set_nested
+        from ..orm.workgraph_node import WorkGraphNode
+
+        node = pk if isinstance(pk, orm.ProcessNode) else orm.load_node(pk)
+        if not isinstance(node, WorkGraphNode):
+            raise ValueError(f'node <{node.pk}> is a {type(node).__name__}, not a WorkGraph process')
+        structure = node.get_structure()
+        inputs = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
+        for name, data in structure['tasks'].items():
+            values: dict[str, Any] = {}
+            for path, value in _flatten(data.pop('plain_inputs', None) or {}):
+                set_nested(values, path, value)
+            source = inputs.get('graph_inputs', {}) if name == 'graph_inputs' else inputs.get('tasks', {}).get(name, {})
+            if name == 'graph_ctx':
+                source = inputs.get('workgraph_data', {}).get('ctx', {})
+            for path, value in _flatten(source):
+                set_nested(values, path, value)
+            data['inputs'] = values
+        graph = cls.from_dict(structure)
+        graph.process = node
+        graph.update()
+        return graph
+
+    # endregion
+
+    def restart(self) -> WorkGraph:
+        """Return a new graph that reuses finished tasks.
+
+        :raises NotImplementedError: not available in this release yet.
+        """
+        raise NotImplementedError('restart() is not available in this release yet')
+
+    def reset(self) -> None:
+        """Forget the process so the graph can be run again as a new process."""
+        self.process = None
+        for task in self.tasks:
+            task.state = 'PLANNED'
+            if isinstance(task, Task):
+                task.process = None
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop unset (``None``) values, recursively."""
+    cleaned = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = _drop_none(value)
+            if not value:
+                continue
+        if value is not None:
+            cleaned[key] = value
+    return cleaned
+
+
+def _flatten(tree: Any, prefix: str = '') -> list[tuple[str, Any]]:
+    if isinstance(tree, dict) and tree:
+        items = []
+        for key, value in tree.items():
+            items.extend(_flatten(value, f'{prefix}.{key}' if prefix else key))
+        return items
+    return [(prefix, tree)] if prefix else []
+
+
+def _load_pks(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {key: _load_pks(value) for key, value in tree.items()}
+    return orm.load_node(tree)
+
+
+def _set_output_values(task: Any, outputs: dict[str, Any]) -> None:
+    """Put result nodes on a task's output sockets (unknown names of dynamic outputs included)."""
+    for path, value in _flatten(outputs):
+        try:
+            task.outputs._set_socket_value(_nest(path, value))
+        except (KeyError, ValueError, AttributeError, ValidationError):
+            continue
+
+
+def _nest(path: str, value: Any) -> dict[str, Any]:
+    keys = path.split('.')
+    tree: Any = value
+    for key in reversed(keys):
+        tree = {key: tree}
+    return tree

@@ -1,0 +1,1 @@
+"""Engine layer: the ``WorkGraphEngine`` process and how it runs tasks."""

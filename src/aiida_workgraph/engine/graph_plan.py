@@ -1,0 +1,170 @@
+"""The engine's read-only view of a graph structure: task kinds, callables, links and dependencies.
+
+It is rebuilt from the structure stored on the process node whenever an engine is created or loaded, so none of it
+goes into a checkpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import cloudpickle
+from node_graph.config import BUILTIN_TASKS, OUTPUT_SOCKET_NAME, WAIT_SOCKET_NAME
+from node_graph.executor import ExecutorMode, SafeExecutor
+from node_graph.socket_spec import SocketSpec
+from node_graph.task_spec import BaseHandle, TaskSpec
+
+from ..serialization.schema import Slot, port_slot, spec_slot
+from ..tasks import task_types
+
+GRAPH_INPUTS = 'graph_inputs'
+GRAPH_OUTPUTS = 'graph_outputs'
+GRAPH_CTX = 'graph_ctx'
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of the graph, by task and socket names (socket paths are dotted)."""
+
+    from_task: str
+    from_socket: str
+    to_task: str
+    to_socket: str
+
+
+@dataclass
+class TaskPlan:
+    """What the engine needs to know about one task.
+
+    :param name: the task name.
+    :param kind: one of :mod:`aiida_workgraph.tasks.task_types`.
+    :param spec: the task's node-graph spec (sockets, executor).
+    """
+
+    name: str
+    kind: str
+    spec: TaskSpec
+    incoming: list[Link] = field(default_factory=list)
+
+    @cached_property
+    def callable(self) -> Any:
+        """The function or process class this task runs.
+
+        :raises ImportError: if it cannot be imported (or unpickled) in this interpreter.
+        """
+        executor = self.spec.executor
+        if executor is None:
+            raise ImportError(f'task `{self.name}` has no executor')
+        if executor.mode == ExecutorMode.PICKLED_CALLABLE:
+            obj = cloudpickle.loads(base64.b64decode(executor.pickled_callable.encode('utf-8')))
+        else:
+            obj = SafeExecutor(**executor.to_dict()).callable
+        if isinstance(obj, BaseHandle):
+            obj = obj._callable
+        return obj
+
+    @property
+    def process_class(self) -> Any:
+        """The AiiDA process class of a process task."""
+        obj = self.callable
+        return obj.process_class if self.kind in task_types.PROCESS_FUNCTIONS else obj
+
+    def input_slot(self) -> Slot:
+        """The schema the walk uses for this task's inputs."""
+        if self.kind in task_types.PROCESS_FUNCTIONS or self.kind in task_types.PROCESS_CLASSES:
+            return port_slot(self.process_class.spec().inputs)
+        return spec_slot(self.spec.inputs)
+
+    @property
+    def output_spec(self) -> SocketSpec:
+        """The declared outputs of the task."""
+        return self.spec.outputs
+
+
+class GraphPlan:
+    """Tasks, links and dependencies of a graph structure (a node-graph dict with its values removed).
+
+    :param structure: the structure handed to the engine.
+    :raises ValueError: if the structure holds a cycle.
+    """
+
+    def __init__(self, structure: dict[str, Any]):
+        self.structure = structure
+        self.tasks: dict[str, TaskPlan] = {}
+        for name, data in structure['tasks'].items():
+            if name in BUILTIN_TASKS:
+                continue
+            spec = TaskSpec.from_dict(data['spec'])
+            self.tasks[name] = TaskPlan(name, spec.task_type, spec)
+        self.links = [Link(**link) for link in structure.get('links', [])]
+        self.ctx_writers: dict[str, list[Link]] = defaultdict(list)
+        self.graph_output_links: list[Link] = []
+        for link in self.links:
+            if link.to_task == GRAPH_CTX:
+                self.ctx_writers[link.to_socket].append(link)
+            elif link.to_task == GRAPH_OUTPUTS:
+                self.graph_output_links.append(link)
+            elif link.to_task in self.tasks:
+                self.tasks[link.to_task].incoming.append(link)
+        self.parents = {name: self._parents(plan) for name, plan in self.tasks.items()}
+        self.children: dict[str, set[str]] = defaultdict(set)
+        for name, parents in self.parents.items():
+            for parent in parents:
+                self.children[parent].add(name)
+        self.order = self._topological_order()
+
+    def _parents(self, plan: TaskPlan) -> set[str]:
+        parents = set()
+        for link in plan.incoming:
+            if link.from_task == GRAPH_CTX:
+                parents.update(writer.from_task for writer in self._ctx_writers_of(link.from_socket))
+            elif link.from_task in self.tasks:
+                parents.add(link.from_task)
+        return parents
+
+    def _ctx_writers_of(self, socket: str) -> list[Link]:
+        return [link for key, links in self.ctx_writers.items() for link in links if _overlaps(key, socket)]
+
+    def _topological_order(self) -> list[str]:
+        pending = {name: set(parents) for name, parents in self.parents.items()}
+        order = []
+        ready = [name for name in self.tasks if not pending[name]]
+        while ready:
+            name = ready.pop(0)
+            order.append(name)
+            for child in sorted(self.children[name], key=list(self.tasks).index):
+                pending[child].discard(name)
+                if not pending[child] and child not in order and child not in ready:
+                    ready.append(child)
+        if len(order) != len(self.tasks):
+            stuck = sorted(set(self.tasks) - set(order))
+            raise ValueError(f'the graph has a cycle through the tasks {stuck}')
+        return order
+
+    def descendants(self, name: str) -> set[str]:
+        """All tasks that depend, directly or not, on task ``name``."""
+        found: set[str] = set()
+        stack = list(self.children[name])
+        while stack:
+            child = stack.pop()
+            if child not in found:
+                found.add(child)
+                stack.extend(self.children[child])
+        return found
+
+    @staticmethod
+    def is_value_link(link: Link) -> bool:
+        """Whether the link carries a value (``_wait`` links only order tasks)."""
+        return WAIT_SOCKET_NAME not in (link.from_socket, link.to_socket)
+
+
+def _overlaps(path_a: str, path_b: str) -> bool:
+    """Whether one dotted path is the other or lies inside it."""
+    return path_a == path_b or path_a.startswith(f'{path_b}.') or path_b.startswith(f'{path_a}.')
+
+
+__all__ = ['GRAPH_CTX', 'GRAPH_INPUTS', 'GRAPH_OUTPUTS', 'OUTPUT_SOCKET_NAME', 'GraphPlan', 'Link', 'TaskPlan']

@@ -1,0 +1,5 @@
+"""ORM layer: the WorkGraph process node."""
+
+from .workgraph_node import WorkGraphNode
+
+__all__ = ['WorkGraphNode']

@@ -1,0 +1,44 @@
+"""The process node of a WorkGraph run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiida.orm import WorkChainNode
+
+STRUCTURE_FILENAME = 'workgraph.json'
+TASK_STATE = 'task_states'
+TASK_PROCESS = 'task_processes'
+TASK_RESULT = 'task_results'
+TASK_ERROR = 'task_errors'
+TASK_RECORDS = (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)
+
+
+class WorkGraphNode(WorkChainNode):
+    """The node of a ``WorkGraphEngine`` process.
+
+    It holds the graph structure once, in its file repository (``workgraph.json``), and a per-task record of the
+    run in its attributes: ``task_states``, ``task_processes`` (pk of each task's process), ``task_results`` (pks
+    of the results of plain-function tasks) and ``task_errors``, each a ``{task: value}`` dict.
+    """
+
+    _updatable_attributes = (*WorkChainNode._updatable_attributes, *TASK_RECORDS)
+
+    def get_structure(self) -> dict[str, Any]:
+        """Return the graph structure stored when the process was created.
+
+        :raises FileNotFoundError: if the node holds no graph structure.
+        """
+        return json.loads(self.base.repository.get_object_content(STRUCTURE_FILENAME, mode='rb'))
+
+    def task_record(self, record: str) -> dict[str, Any]:
+        """Return the ``{task: value}`` dict of one of the ``TASK_*`` records."""
+        return self.base.attributes.get(record, {})
+
+    def update_task_records(self, changes: dict[tuple[str, str], Any]) -> None:
+        """Apply ``{(record, task): value}`` changes to the task records in one database write."""
+        records: dict[str, dict[str, Any]] = {}
+        for (record, task), value in changes.items():
+            records.setdefault(record, dict(self.task_record(record)))[task] = value
+        self.base.attributes.set_many(records)

@@ -1,0 +1,187 @@
+"""Conversion of single Python values to AiiDA data, and back, by aiida-pythonjob's rules.
+
+These functions know nothing about graphs or paths: :mod:`.walk` calls them once per value and turns a
+:class:`ConversionRefused` into a :class:`~.errors.ValueProblem` that carries the value's path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import socket
+import threading
+import types
+from typing import Any
+
+from aiida import orm
+
+BASE_TYPES = (orm.Int, orm.Float, orm.Str, orm.Bool, orm.List, orm.Dict)
+FIX_MODULE = 'move it to an importable module (a daemon worker cannot import __main__)'
+FIX_SERIALIZER = (
+    'register an `aiida.data` entry point named `<prefix>.<module>.<Class>`, give the class '
+    '`to_dict()`/`from_dict()`, or pass an AiiDA node'
+)
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+_LIVE_TYPES = (
+    (types.GeneratorType, 'a generator holds live execution state and cannot be stored', 'pass a list of its items'),
+    (types.CoroutineType, 'a coroutine holds live execution state and cannot be stored', 'await it and pass its result'),
+    (io.IOBase, 'an open file handle cannot be stored', 'pass the file content or an `orm.SinglefileData`'),
+    (_LOCK_TYPES, 'a lock is runtime state and cannot be stored', 'create the lock inside the task'),
+    (socket.socket, 'a socket is a live connection and cannot be stored', 'open the connection inside the task'),
+)
+
+
+class ConversionRefused(Exception):
+    """Raised by the functions of this module when a value cannot be kept.
+
+    :param reason: why the value cannot be kept.
+    :param fix: what the user can do about it.
+    """
+
+    def __init__(self, reason: str, fix: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
+def _serializers() -> dict[str, str]:
+    """Return aiida-pythonjob's serializer registry (imported lazily: it reads the AiiDA profile)."""
+    from aiida_pythonjob.data.serializer import all_serializers
+
+    return all_serializers
+
+
+def _refuse_callables(value: Any, for_daemon: bool) -> None:
+    """Refuse functions and classes that cannot be imported back by name."""
+    if not (inspect.isfunction(value) or inspect.isclass(value)):
+        return
+    if value.__name__ == '<lambda>':
+        raise ConversionRefused('a lambda has no importable name', 'define a module-level function and pass it')
+    if '<locals>' in value.__qualname__:
+        raise ConversionRefused(
+            'a function or class defined inside another function cannot be imported', 'define it at module level'
+        )
+    if for_daemon and value.__module__ == '__main__':
+        raise ConversionRefused('defined in __main__, which a daemon worker cannot import', FIX_MODULE)
+
+
+def _refuse_live_objects(value: Any) -> None:
+    """Refuse objects that hold runtime state (files, locks, generators, sockets) and sets."""
+    for live_type, reason, fix in _LIVE_TYPES:
+        if isinstance(value, live_type):
+            raise ConversionRefused(reason, fix)
+    if isinstance(value, (set, frozenset)):
+        raise ConversionRefused('sets have no serializer', 'pass a sorted list instead')
+    if isinstance(value, tuple):
+        raise ConversionRefused('tuples have no serializer', 'pass a list instead')
+
+
+def _check_json_keys(value: Any) -> None:
+    """Refuse dicts, at any depth, whose keys are not strings (JSON needs string keys)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ConversionRefused(
+                    f'dict key {key!r} is a {type(key).__name__}, but JSON needs string keys', 'use string keys'
+                )
+            _check_json_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json_keys(item)
+
+
+def _reload(node: orm.Data) -> Any:
+    """Rebuild the Python value from ``node`` the way it is rebuilt after loading from the database."""
+    cached = node.__dict__.pop('_obj', None)
+    try:
+        return to_python(node)
+    finally:
+        if cached is not None:
+            node._obj = cached
+
+
+def _check_round_trip(value: Any, node: orm.Data, for_daemon: bool) -> None:
+    """Load ``node`` back once and refuse the value if it does not rebuild an equal object."""
+    value_type = type(value)
+    if for_daemon and value_type.__module__ == '__main__':
+        raise ConversionRefused('its class is defined in __main__, which a daemon worker cannot import', FIX_MODULE)
+    try:
+        rebuilt = _reload(node)
+    except Exception as exception:  # noqa: BLE001 - any failure to rebuild is the problem we report
+        raise ConversionRefused(
+            f'serializes but does not load back ({type(exception).__name__}: {exception})',
+            'give the class `to_dict()`/`from_dict()` that rebuild it, or register an `aiida.data` entry point',
+        ) from exception
+    try:
+        equal = rebuilt == value
+        equal = bool(equal) if isinstance(equal, bool) else True
+    except Exception:  # noqa: BLE001 - objects whose comparison is ambiguous (arrays) count as loadable
+        equal = True
+    if not equal:
+        raise ConversionRefused(
+            f'serializes but loads back as a different object ({rebuilt!r})',
+            'make `from_dict(to_dict(obj)) == obj` hold, or pass an AiiDA node',
+        )
+
+
+def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
+    """Convert ``value`` to an unstored AiiDA data node by aiida-pythonjob's rules, checking that it loads back.
+
+    :param value: any Python value; AiiDA data nodes are returned as they are.
+    :param for_daemon: refuse what a daemon worker cannot load (classes and functions defined in ``__main__``).
+    :raises ConversionRefused: if the value cannot be converted or does not load back.
+    """
+    if isinstance(value, orm.Data):
+        return value
+    if isinstance(value, orm.Node):
+        raise ConversionRefused('a process node is not data', 'pass one of its output nodes instead')
+    _refuse_callables(value, for_daemon)
+    _refuse_live_objects(value)
+    _check_json_keys(value)
+    from aiida_pythonjob.data.jsonable_data import JsonableData
+    from aiida_pythonjob.data.utils import import_from_path
+
+    value_type = type(value)
+    key = f'{value_type.__module__}.{value_type.__name__}'
+    serializers = _serializers()
+    try:
+        if key in serializers:
+            node = import_from_path(serializers[key])(value)
+        else:
+            node = JsonableData(value)
+    except (TypeError, ValueError) as exception:
+        if key in serializers:
+            raise ConversionRefused(f'its serializer failed: {exception}', FIX_SERIALIZER) from exception
+        raise ConversionRefused('no serializer is registered for this type', FIX_SERIALIZER) from exception
+    except Exception as exception:  # noqa: BLE001 - a third-party serializer may raise anything
+        raise ConversionRefused(f'its serializer failed: {exception}', FIX_SERIALIZER) from exception
+    if not isinstance(node, BASE_TYPES):
+        _check_round_trip(value, node, for_daemon)
+    return node
+
+
+def check_json(value: Any) -> None:
+    """Check that a plain value (a ``metadata`` port, an option) is JSON-serializable; it is never converted.
+
+    :raises ConversionRefused: if it is not.
+    """
+    _check_json_keys(value)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exception:
+        raise ConversionRefused(f'not JSON-serializable ({exception})', 'pass plain JSON values here') from exception
+
+
+def to_python(data: Any) -> Any:
+    """Turn AiiDA data (or a nested dict of it) back into plain Python values for a task function.
+
+    :raises ValueError: if a data node has no ``value`` and no registered deserializer.
+    """
+    from aiida_pythonjob.data.deserializer import deserialize_to_raw_python_data
+
+    if isinstance(data, dict):
+        return {key: to_python(item) for key, item in data.items()}
+    if isinstance(data, orm.Data):
+        return deserialize_to_raw_python_data(data)
+    return data

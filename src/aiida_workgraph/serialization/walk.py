@@ -1,0 +1,113 @@
+"""The single walk over a WorkGraph engine's input namespace.
+
+``WorkGraphEngine.__init__`` calls :func:`walk_engine_inputs` once. It visits every value once, converts what
+must become AiiDA data, validates plain values, and collects every problem before raising one
+:class:`~.errors.WorkGraphSerializationError`. No other code path converts input values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiida import orm
+
+from .convert import ConversionRefused, check_json, to_data
+from .errors import ValueProblem, WorkGraphSerializationError, type_name
+from .schema import DATA, NAMESPACE, PLAIN, Slot, dynamic_namespace
+
+
+@dataclass
+class WalkResult:
+    """What the walk produced.
+
+    :param data: the tree of AiiDA data nodes (unstored where they were converted), keyed like the input.
+    :param plain: the tree of plain values (metadata, options) that stay in the graph structure.
+    :param visited: the path of every leaf value visited, in visiting order.
+    :param report: for each visited path, the AiiDA type it becomes (or ``plain``).
+    """
+
+    data: dict[str, Any] = field(default_factory=dict)
+    plain: dict[str, Any] = field(default_factory=dict)
+    visited: list[str] = field(default_factory=list)
+    report: dict[str, str] = field(default_factory=dict)
+
+
+class InputWalker:
+    """Walks input trees against their schema, once per value, and collects every problem.
+
+    :param for_daemon: refuse values a daemon worker could not load back.
+    """
+
+    def __init__(self, for_daemon: bool):
+        self.for_daemon = for_daemon
+        self.problems: list[ValueProblem] = []
+        self.visited: list[str] = []
+        self.report: dict[str, str] = {}
+
+    def walk(self, value: Any, slot: Slot, path: str, data: dict, plain: dict, key: str) -> None:
+        """Visit ``value`` at ``path`` and put its converted form into ``data`` or ``plain`` under ``key``."""
+        if value is None:
+            return
+        if slot.kind == NAMESPACE and isinstance(value, dict):
+            data_child: dict[str, Any] = {}
+            plain_child: dict[str, Any] = {}
+            for child_key, child_value in value.items():
+                self.walk(child_value, slot.child(child_key), f'{path}.{child_key}', data_child, plain_child, child_key)
+            if data_child:
+                data[key] = data_child
+            if plain_child:
+                plain[key] = plain_child
+            return
+        self.visited.append(path)
+        try:
+            if slot.kind == PLAIN:
+                check_json(value)
+                plain[key] = value
+                self.report[path] = 'plain'
+                return
+            node = self._convert(value, slot)
+        except ConversionRefused as refused:
+            self.problems.append(ValueProblem(path, type_name(value), refused.reason, refused.fix))
+            return
+        data[key] = node
+        self.report[path] = type_name(node)
+
+    def _convert(self, value: Any, slot: Slot) -> orm.Data:
+        """Convert one leaf: the port's own serializer when it has one, else our rules."""
+        if slot.serializer is not None and not isinstance(value, orm.Data):
+            try:
+                node = slot.serializer(value)
+            except Exception as exception:  # noqa: BLE001 - a port serializer may raise anything
+                raise ConversionRefused(
+                    f"the port's serializer refused it ({exception})", 'pass a value the port accepts'
+                ) from exception
+            if isinstance(node, orm.Data):
+                return node
+        if slot.kind != DATA:
+            raise ConversionRefused('unexpected schema', 'report this as a bug')
+        return to_data(value, for_daemon=self.for_daemon)
+
+
+def walk_engine_inputs(
+    trees: dict[str, tuple[Any, Slot]], *, for_daemon: bool, context: str = 'WorkGraph'
+) -> WalkResult:
+    """Walk the named input trees once and return the converted data and plain values.
+
+    :param trees: ``{path prefix: (value tree, slot)}``, e.g. ``{'tasks.add1': ({'x': 1}, slot)}``.
+    :param for_daemon: refuse values a daemon worker cannot load (``__main__`` classes and functions).
+    :param context: the name used in the error message.
+    :raises WorkGraphSerializationError: listing every value that cannot be kept.
+    """
+    walker = InputWalker(for_daemon)
+    result = WalkResult()
+    for prefix, (tree, slot) in trees.items():
+        walker.walk(tree, slot, prefix, result.data, result.plain, prefix)
+    if walker.problems:
+        raise WorkGraphSerializationError(walker.problems, context)
+    result.visited = walker.visited
+    result.report = walker.report
+    return result
+
+
+__all__ = ['WalkResult', 'InputWalker', 'walk_engine_inputs', 'dynamic_namespace']
