@@ -62,8 +62,9 @@ class WorkGraph(Graph):
             identifier = identifier.process_class
         if isinstance(identifier, Graph):
             raise NotImplementedError('sub-graphs as tasks are not available in this release yet')
-        if isinstance(identifier, str) and identifier in {ep.name for ep in entry_points().select(
-                group=TASK_ENTRY_POINT_GROUP)}:
+        if isinstance(identifier, str) and identifier in {
+            ep.name for ep in entry_points().select(group=TASK_ENTRY_POINT_GROUP)
+        }:
             identifier = _load_task_entry_point(identifier)
         elif not isinstance(identifier, (str, TaskSpec)):
             identifier = build_handle(identifier)

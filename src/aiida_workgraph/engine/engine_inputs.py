@@ -40,7 +40,9 @@ def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkR
         raise ValueError('workgraph_data.structure is missing or holds no tasks')
     plan = GraphPlan(structure)
     for_daemon = structure.get('launch', LAUNCH_SUBMIT) != LAUNCH_RUN
-    graph_inputs_spec = SocketSpec.from_dict(structure['spec']['inputs']) if 'inputs' in structure.get('spec', {}) else None
+    graph_inputs_spec = (
+        SocketSpec.from_dict(structure['spec']['inputs']) if 'inputs' in structure.get('spec', {}) else None
+    )
     trees: dict[str, tuple[Any, Slot]] = {
         'graph_inputs': (inputs.get('graph_inputs') or {}, spec_slot(graph_inputs_spec)),
         'ctx': (workgraph_data.get('ctx') or {}, _CTX_SLOT),
@@ -48,7 +50,9 @@ def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkR
     unknown = []
     for name, values in (inputs.get('tasks') or {}).items():
         if name not in plan.tasks:
-            unknown.append(ValueProblem(f'tasks.{name}', type(values).__name__, 'no task of this name', 'check the name'))
+            unknown.append(
+                ValueProblem(f'tasks.{name}', type(values).__name__, 'no task of this name', 'check the name')
+            )
             continue
         trees[f'tasks.{name}'] = (values, plan.tasks[name].input_slot())
     if unknown:

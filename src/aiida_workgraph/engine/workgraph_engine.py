@@ -288,8 +288,10 @@ class WorkGraphEngine(WorkChain):
             if len(links) == 1:
                 value = self._socket_value(links[0].from_task, links[0].from_socket)
             else:
-                value = {f'{link.from_task}_{link.from_socket}': self._socket_value(link.from_task, link.from_socket)
-                         for link in links}
+                value = {
+                    f'{link.from_task}_{link.from_socket}': self._socket_value(link.from_task, link.from_socket)
+                    for link in links
+                }
             if value is not None:
                 set_nested(values, socket, value)
         plain = self.structure['tasks'][plan.name].get('plain_inputs') or {}

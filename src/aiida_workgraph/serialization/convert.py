@@ -25,7 +25,11 @@ FIX_SERIALIZER = (
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 _LIVE_TYPES = (
     (types.GeneratorType, 'a generator holds live execution state and cannot be stored', 'pass a list of its items'),
-    (types.CoroutineType, 'a coroutine holds live execution state and cannot be stored', 'await it and pass its result'),
+    (
+        types.CoroutineType,
+        'a coroutine holds live execution state and cannot be stored',
+        'await it and pass its result',
+    ),
     (io.IOBase, 'an open file handle cannot be stored', 'pass the file content or an `orm.SinglefileData`'),
     (_LOCK_TYPES, 'a lock is runtime state and cannot be stored', 'create the lock inside the task'),
     (socket.socket, 'a socket is a live connection and cannot be stored', 'open the connection inside the task'),

@@ -22,7 +22,7 @@ class ValueProblem:
 
     def format(self) -> str:
         """Return the one-line description used in error messages."""
-        return f"{self.path} ({self.type_name}): {self.reason}. Fix: {self.fix}"
+        return f'{self.path} ({self.type_name}): {self.reason}. Fix: {self.fix}'
 
 
 class WorkGraphSerializationError(ValueError):
