@@ -9,10 +9,12 @@ from typing import Any
 from aiida.engine import CalcJob, Process, calcfunction, workfunction
 from node_graph.error_handler import normalize_error_handlers
 from node_graph.executor import RuntimeExecutor
-from node_graph.socket_spec import SocketSpec, infer_specs_from_callable, validate_socket_data
+from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
 
+from ..socket_spec import infer_specs_from_callable, validate_socket_data
 from ..tasks import task_types
+from ..tasks.pythonjob import add_job_inputs
 from .process_spec import process_specs
 from .task import Task
 
@@ -47,14 +49,16 @@ def build_handle(
     outputs: SocketSpec | list | None = None,
     error_handlers: dict | None = None,
     catalog: str = 'Others',
+    kind: str | None = None,
 ) -> TaskHandle:
     """Return the task handle of a plain function, a process function or a process class.
 
+    :param kind: the task type; inferred from ``obj`` when not given (``PYTHONJOB`` must be asked for).
     :raises TypeError: if ``obj`` cannot be a task.
     """
     if isinstance(obj, BaseHandle):
         return obj
-    kind = task_kind(obj)
+    kind = kind or task_kind(obj)
     inputs = validate_socket_data(inputs)
     outputs = validate_socket_data(outputs)
     if kind in (task_types.CALCJOB, task_types.WORKCHAIN):
@@ -65,6 +69,9 @@ def build_handle(
         fields = dict(func_in.fields)
         fields['metadata'] = process_in.fields['metadata']
         in_spec = SocketSpec(func_in.identifier, item=func_in.item, fields=fields, meta=func_in.meta)
+    elif kind == task_types.PYTHONJOB:
+        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
+        in_spec = add_job_inputs(func_in)
     else:
         in_spec, out_spec = infer_specs_from_callable(obj, inputs, outputs)
     spec = TaskSpec(
@@ -111,11 +118,13 @@ class TaskDecoratorCollection:
         return self._decorate(lambda func: build_handle(workfunction(func), **options), args, kwargs)
 
     def pythonjob(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the function as an aiida-pythonjob ``PythonJob`` CalcJob.
+        """Run the function as an aiida-pythonjob ``PythonJob`` CalcJob (on ``localhost`` by default).
 
-        :raises NotImplementedError: PythonJob tasks are not available yet.
+        The task gets the extra inputs ``computer``, ``code``, ``command_info``, ``register_pickle_by_value`` and
+        ``metadata``; its function inputs are converted to AiiDA data when the WorkGraph process is created.
         """
-        raise NotImplementedError('task.pythonjob is not available in this release yet')
+        options = _options(args, kwargs)
+        return self._decorate(lambda func: build_handle(func, kind=task_types.PYTHONJOB, **options), args, kwargs)
 
     def graph(self, *args: Any, **kwargs: Any) -> Any:
         """Build a sub-graph from the function body.

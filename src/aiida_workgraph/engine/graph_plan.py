@@ -70,6 +70,10 @@ class TaskPlan:
     @property
     def process_class(self) -> Any:
         """The AiiDA process class of a process task."""
+        if self.kind == task_types.PYTHONJOB:
+            from aiida_pythonjob.calculations.pythonjob import PythonJob
+
+            return PythonJob
         obj = self.callable
         return obj.process_class if self.kind in task_types.PROCESS_FUNCTIONS else obj
 

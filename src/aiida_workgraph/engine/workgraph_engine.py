@@ -21,6 +21,7 @@ from ..orm.workgraph_node import (
     WorkGraphNode,
 )
 from ..tasks import task_types
+from ..tasks.pythonjob import pythonjob_inputs
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
 from .task_runner import TaskFailure, process_failure, process_outputs, run_function, run_process_function
@@ -229,17 +230,24 @@ class WorkGraphEngine(WorkChain):
                 self._task_finished(name, results, changes)
             elif plan.kind in task_types.PROCESS_CLASSES:
                 inputs.setdefault('metadata', {}).setdefault('call_link_label', name)
-                node = self.submit(plan.process_class, **inputs)
-                self.to_context(**{f'{CHILD_KEY}{name}': node})
-                changes[(TASK_PROCESS, name)] = node.pk
-                self._set_state(name, RUNNING, changes)
-                self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
+                self._submit_child(name, plan.process_class, inputs, changes)
+            elif plan.kind == task_types.PYTHONJOB:
+                job_inputs = pythonjob_inputs(name, plan.callable, plan.spec.inputs, plan.output_spec, inputs)
+                self._submit_child(name, plan.process_class, job_inputs, changes)
             else:
                 raise TaskFailure(f'tasks of type {plan.kind} are not supported')
         except TaskFailure as failure:
             self._task_failed(name, str(failure), changes)
         except Exception as exception:  # noqa: BLE001 - a task that cannot launch fails, the engine goes on
             self._task_failed(name, f'could not launch: {type(exception).__name__}: {exception}', changes)
+
+    def _submit_child(self, name: str, process_class: Any, inputs: dict[str, Any], changes: dict) -> None:
+        """Submit a child process for task ``name`` and wait for it before the next step."""
+        node = self.submit(process_class, **inputs)
+        self.to_context(**{f'{CHILD_KEY}{name}': node})
+        changes[(TASK_PROCESS, name)] = node.pk
+        self._set_state(name, RUNNING, changes)
+        self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
 
     def _child_finished(self, name: str, node: orm.ProcessNode, changes: dict[tuple[str, str], Any]) -> None:
         failure = process_failure(node)
