@@ -6,6 +6,7 @@ These functions know nothing about graphs or paths: :mod:`.walk` calls them once
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 import json
@@ -146,12 +147,16 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
     from aiida_pythonjob.data.jsonable_data import JsonableData
     from aiida_pythonjob.data.utils import import_from_path
 
+    from ..orm.dataclass_data import DataclassData
+
     value_type = type(value)
     key = f'{value_type.__module__}.{value_type.__name__}'
     serializers = _serializers()
     try:
         if key in serializers:
             node = import_from_path(serializers[key])(value)
+        elif dataclasses.is_dataclass(value):
+            node = DataclassData(value)
         else:
             node = JsonableData(value)
     except (TypeError, ValueError) as exception:
