@@ -169,15 +169,19 @@ class WorkGraph(Graph):
         return self.process
 
     def save(self, metadata: dict[str, Any] | None = None) -> orm.ProcessNode:
-        """Create the process node and its first checkpoint without running it.
+        """Create the process node and its first checkpoint without running it (no daemon or broker needed).
 
         :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
         """
         from aiida.manage import get_manager
 
-        engine = self._create_engine('submit', None, metadata)
-        get_manager().get_runner().persister.save_checkpoint(engine)
-        engine.close()
+        runner = get_manager().create_runner(communicator=None)
+        try:
+            engine = self._create_engine('submit', None, metadata, runner)
+            runner.persister.save_checkpoint(engine)
+            engine.close()
+        finally:
+            runner.close()
         self.process = engine.node
         return self.process
 

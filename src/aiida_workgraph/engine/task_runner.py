@@ -64,10 +64,10 @@ def run_function(plan: TaskPlan, inputs: dict[str, Any], for_daemon: bool) -> di
     walker = InputWalker(for_daemon)
     data: dict[str, Any] = {}
     plain: dict[str, Any] = {}
-    walker.walk(parsed, spec_slot(plan.output_spec), plan.name, data, plain, 'outputs')
+    walker.walk(parsed, spec_slot(plan.output_spec), f'{plan.name}.outputs', data, plain, 'outputs')
     if walker.problems:
-        lines = [f'result {problem.format()}' for problem in walker.problems]
-        raise TaskFailure('a result cannot be kept:\n' + '\n'.join(lines))
+        lines = [f'  - {problem.format()}' for problem in walker.problems]
+        raise TaskFailure(f'task {plan.name} returned a result that cannot be kept:\n' + '\n'.join(lines))
     return _store_all(data.get('outputs', {}))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import WorkChain, while_
+from aiida.orm.entities import EntityTypes
 from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
@@ -20,6 +21,7 @@ from ..orm.workgraph_node import (
     TASK_STATE,
     WorkGraphNode,
 )
+from ..serialization.checkpoint import CheckpointError, validate_runtime_state
 from ..tasks import task_types
 from ..tasks.pythonjob import pythonjob_inputs
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
@@ -33,6 +35,7 @@ FAILED = 'FAILED'
 SKIPPED = 'SKIPPED'
 CHILD_KEY = 'child__'
 CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
 
 
 def get_nested(tree: Any, path: str) -> Any:
@@ -125,20 +128,80 @@ class WorkGraphEngine(WorkChain):
             self._plan = GraphPlan(self.structure)
         return self._plan
 
+    def _create_and_setup_db_record(self) -> Any:
+        """Store the process node, then its inputs and input links."""
+        pid = super()._create_and_setup_db_record()
+        if self.metadata.store_provenance:
+            self._link_inputs()
+        return pid
+
     def _setup_db_record(self) -> None:
         super()._setup_db_record()
         content = json.dumps(self.structure, default=repr).encode('utf-8')
         self.node.base.repository.put_object_from_bytes(content, STRUCTURE_FILENAME)
 
+    def _setup_inputs(self) -> None:
+        """Input links are added by :meth:`_link_inputs` once the process node is stored."""
+
+    def _link_inputs(self) -> None:
+        """Store the input nodes and link them to the (stored) process node, in one transaction.
+
+        aiida-core checks every new input link of an unstored node against all links cached before it (quadratic in
+        the number of inputs) and commits each node and link on its own. Here the labels are unique by construction
+        (the flattened namespace) and the process node is new, so no link can duplicate another or close a cycle:
+        the nodes are stored and the links inserted in bulk, all or none.
+        """
+        storage = self.node.backend
+        inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
+        session = storage.get_session()
+        if session.in_transaction() and not storage.in_transaction:
+            session.commit()
+        with storage.transaction():
+            for _, data in inputs:
+                if not data.is_stored:
+                    data.store()
+            rows = [
+                {'input_id': data.pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
+                for label, data in inputs
+            ]
+            storage.bulk_insert(EntityTypes.LINK, rows)
+
     def save_instance_state(self, out_state: Any, save_context: Any) -> None:
-        """Save the runtime state only: the inputs are already linked to the node and are not written again."""
-        super().save_instance_state(out_state, save_context)
-        out_state.pop(BundleKeys.INPUTS_RAW, None)
+        """Save the runtime state only, after checking that it can be checkpointed.
+
+        The inputs are already linked to the node (and the structure is in its repository), so they are not
+        written again.
+
+        :raises CheckpointError: naming the path and type of every value of the state that cannot be checkpointed.
+        """
+        validate_runtime_state(self.ctx, f'WorkGraph<{self.node.pk}>')
+        raw_inputs, parsed_inputs = self._raw_inputs, self._parsed_inputs
+        self._raw_inputs = None
+        self._parsed_inputs = AttributesFrozendict({'metadata': self.inputs.metadata})
+        try:
+            super().save_instance_state(out_state, save_context)
+        finally:
+            self._raw_inputs, self._parsed_inputs = raw_inputs, parsed_inputs
         out_state.pop(BundleKeys.INPUTS_PARSED, None)
-        out_state['workgraph_checkpoint_format'] = CHECKPOINT_FORMAT
+        out_state[CHECKPOINT_FORMAT_KEY] = CHECKPOINT_FORMAT
+
+    def _save_checkpoint(self) -> None:
+        """Save a checkpoint; unlike aiida-core's default, a checkpoint that cannot be saved stops the process."""
+        if self._enable_persistence and not self._state.is_terminal():
+            self.runner.persister.save_checkpoint(self)
 
     def load_instance_state(self, saved_state: Any, load_context: Any) -> None:
-        """Load the runtime state and rebuild the inputs from the node's input links and stored structure."""
+        """Load the runtime state and rebuild the inputs from the node's input links and stored structure.
+
+        :raises CheckpointError: if the checkpoint was written by an unknown format version.
+        """
+        version = saved_state.get(CHECKPOINT_FORMAT_KEY)
+        if version != CHECKPOINT_FORMAT:
+            raise CheckpointError(
+                f'WorkGraph<{saved_state.get(self.SaveKeys.CALC_ID.value)}>: checkpoint format {version!r} is not '
+                f'supported: this aiida-workgraph reads format {CHECKPOINT_FORMAT}; '
+                'continue it with the release that wrote it'
+            )
         super().load_instance_state(saved_state, load_context)
         self._plan = None
         self.walk_result = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aiida.common.log import AIIDA_LOGGER
 from aiida.orm import WorkChainNode
 
 STRUCTURE_FILENAME = 'workgraph.json'
@@ -42,3 +43,8 @@ class WorkGraphNode(WorkChainNode):
         for (record, task), value in changes.items():
             records.setdefault(record, dict(self.task_record(record)))[task] = value
         self.base.attributes.set_many(records)
+
+
+# aiida-core names a node class's logger after its module; outside ``aiida.*`` it would miss the ``aiida`` logger's
+# handlers, so the engine's ``report()`` messages would reach neither the database nor ``verdi process report``.
+WorkGraphNode._logger = AIIDA_LOGGER.getChild('orm.nodes.process.workflow.workgraph.WorkGraphNode')

@@ -13,9 +13,14 @@ import json
 import socket
 import threading
 import types
+from collections.abc import Mapping
 from typing import Any
 
 from aiida import orm
+from aiida.common.exceptions import ValidationError
+from aiida.orm.implementation.utils import clean_value
+
+from .errors import type_name
 
 BASE_TYPES = (orm.Int, orm.Float, orm.Str, orm.Bool, orm.List, orm.Dict)
 FIX_MODULE = 'move it to an importable module (a daemon worker cannot import __main__)'
@@ -23,6 +28,7 @@ FIX_SERIALIZER = (
     'register an `aiida.data` entry point named `<prefix>.<module>.<Class>`, give the class '
     '`to_dict()`/`from_dict()`, or pass an AiiDA node'
 )
+FIX_CONTENT = 'convert it to a JSON value (str, number, bool, None, list, dict) or pass it as its own input'
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 _LIVE_TYPES = (
     (types.GeneratorType, 'a generator holds live execution state and cannot be stored', 'pass a list of its items'),
@@ -37,17 +43,28 @@ _LIVE_TYPES = (
 )
 
 
+_WHOLE_VALUE = object()
+
+
 class ConversionRefused(Exception):
     """Raised by the functions of this module when a value cannot be kept.
 
     :param reason: why the value cannot be kept.
     :param fix: what the user can do about it.
+    :param subpath: where inside the value (a dict or list) the refused item sits, e.g. ``.k`` or ``[2]``.
+    :param value: the refused inner item (its type is reported instead of the whole value's).
     """
 
-    def __init__(self, reason: str, fix: str):
+    def __init__(self, reason: str, fix: str, subpath: str = '', value: Any = _WHOLE_VALUE):
         super().__init__(reason)
         self.reason = reason
         self.fix = fix
+        self.subpath = subpath
+        self.value = value
+
+    def type_name(self, value: Any) -> str:
+        """Return ``module.Class`` of the refused value: the inner one when the refusal names one, else ``value``."""
+        return type_name(value if self.value is _WHOLE_VALUE else self.value)
 
 
 def _serializers() -> dict[str, str]:
@@ -71,29 +88,100 @@ def _refuse_callables(value: Any, for_daemon: bool) -> None:
         raise ConversionRefused('defined in __main__, which a daemon worker cannot import', FIX_MODULE)
 
 
-def _refuse_live_objects(value: Any) -> None:
-    """Refuse objects that hold runtime state (files, locks, generators, sockets) and sets."""
+def _refuse_live_objects(value: Any, nested: bool = False) -> None:
+    """Refuse objects that hold runtime state (files, locks, generators, sockets), sets and (top-level) tuples.
+
+    :param nested: the value sits inside a dict or list, where a tuple is stored as a list like AiiDA's ``Dict``
+        does.
+    """
     for live_type, reason, fix in _LIVE_TYPES:
         if isinstance(value, live_type):
             raise ConversionRefused(reason, fix)
     if isinstance(value, (set, frozenset)):
         raise ConversionRefused('sets have no serializer', 'pass a sorted list instead')
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and not nested:
         raise ConversionRefused('tuples have no serializer', 'pass a list instead')
 
 
-def _check_json_keys(value: Any) -> None:
-    """Refuse dicts, at any depth, whose keys are not strings (JSON needs string keys)."""
-    if isinstance(value, dict):
+def _walk_content(value: Any, check_leaf: Any, subpath: str = '') -> None:
+    """Call ``check_leaf(item, subpath)`` on every item inside nested dicts, lists and tuples.
+
+    :raises ConversionRefused: for a dict key that is not a string (JSON needs string keys), naming the dict.
+    """
+    if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ConversionRefused(
-                    f'dict key {key!r} is a {type(key).__name__}, but JSON needs string keys', 'use string keys'
+                    f'dict key {key!r} is a {type(key).__name__}, but JSON needs string keys',
+                    'use string keys',
+                    subpath,
+                    value,
                 )
-            _check_json_keys(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json_keys(item)
+            _walk_content(item, check_leaf, f'{subpath}.{key}')
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _walk_content(item, check_leaf, f'{subpath}[{index}]')
+    else:
+        check_leaf(item=value, subpath=subpath)
+
+
+def _storable_reason(exception: Exception, what: str = '') -> tuple[str, str]:
+    """Return the reason and fix for a value the database refused (``clean_value``'s ``ValidationError``).
+
+    :param what: what was not JSON-serializable, e.g. ``'its stored form is '``.
+    """
+    if 'nan' in str(exception):
+        return 'NaN and infinity cannot be stored in the database', 'pass None or a finite number'
+    return f'{what}not JSON-serializable ({exception})', FIX_CONTENT
+
+
+def _check_stored_leaf(item: Any, subpath: str) -> None:
+    """Refuse an item inside a dict or list that the database cannot store, naming where it sits."""
+    try:
+        _refuse_live_objects(item, nested=True)
+        clean_value(item)
+    except ConversionRefused as refused:
+        raise ConversionRefused(refused.reason, refused.fix, subpath, item) from refused
+    except ValidationError as exception:
+        raise ConversionRefused(*_storable_reason(exception), subpath, item) from exception
+
+
+def _check_content(value: Any) -> None:
+    """Refuse a dict or list whose items the database cannot store: non-string keys, live objects, sets,
+    objects without a JSON form, NaN and infinity. The refusal names the item's place (``.k``, ``[2]``).
+    """
+    _walk_content(value, _check_stored_leaf)
+
+
+def _check_attributes(node: orm.Data) -> None:
+    """Refuse a converted node whose attributes the database cannot store (it would fail only when stored)."""
+    try:
+        clean_value(node.base.attributes.all)
+    except ValidationError as exception:
+        raise ConversionRefused(*_storable_reason(exception, 'its stored form is ')) from exception
+
+
+def check_storable(value: Any, node: orm.Data) -> None:
+    """Check that ``node``, made from ``value`` (by a port's own serializer), can be stored.
+
+    :raises ConversionRefused: naming the item inside a dict or list value that cannot be stored.
+    """
+    if isinstance(value, (dict, list)):
+        _check_content(value)
+    _check_attributes(node)
+
+
+def diagnose(value: Any, *, for_daemon: bool) -> None:
+    """Explain, by our rules, why a value cannot be kept; return quietly if no rule refuses it.
+
+    Used when a port's own serializer refuses a value, to give the specific reason (a lock, a lambda, ...).
+
+    :raises ConversionRefused: with the reason and fix of the first rule that refuses the value.
+    """
+    _refuse_callables(value, for_daemon)
+    _refuse_live_objects(value)
+    if isinstance(value, (dict, list)):
+        _check_content(value)
 
 
 def _reload(node: orm.Data) -> Any:
@@ -143,7 +231,8 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
         raise ConversionRefused('a process node is not data', 'pass one of its output nodes instead')
     _refuse_callables(value, for_daemon)
     _refuse_live_objects(value)
-    _check_json_keys(value)
+    if isinstance(value, (dict, list)):
+        _check_content(value)
     from aiida_pythonjob.data.jsonable_data import JsonableData
     from aiida_pythonjob.data.utils import import_from_path
 
@@ -162,12 +251,25 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
     except (TypeError, ValueError) as exception:
         if key in serializers:
             raise ConversionRefused(f'its serializer failed: {exception}', FIX_SERIALIZER) from exception
+        if isinstance(exception, TypeError) and _has_dict_form(value):
+            cause = exception.__cause__ or exception
+            raise ConversionRefused(
+                f'its dict form is not JSON-serializable ({cause})',
+                'make `to_dict()` (or the fields) return only JSON values, or pass an AiiDA node',
+            ) from exception
         raise ConversionRefused('no serializer is registered for this type', FIX_SERIALIZER) from exception
     except Exception as exception:  # noqa: BLE001 - a third-party serializer may raise anything
         raise ConversionRefused(f'its serializer failed: {exception}', FIX_SERIALIZER) from exception
+    _check_attributes(node)
     if not isinstance(node, BASE_TYPES):
         _check_round_trip(value, node, for_daemon)
     return node
+
+
+def _has_dict_form(value: Any) -> bool:
+    """Whether ``value`` is turned into a dict by ``JsonableData`` (``to_dict``-like method, dataclass, model)."""
+    methods = ('as_dict', 'to_dict', 'todict', 'asdict', 'model_dump')
+    return dataclasses.is_dataclass(value) or any(hasattr(value, method) for method in methods)
 
 
 def check_json(value: Any) -> None:
@@ -175,11 +277,19 @@ def check_json(value: Any) -> None:
 
     :raises ConversionRefused: if it is not.
     """
-    _check_json_keys(value)
+    _walk_content(value, _check_json_leaf)
+
+
+def _check_json_leaf(item: Any, subpath: str) -> None:
+    """Refuse an item of a plain value that ``json.dumps`` cannot write, naming where it sits."""
+    if isinstance(item, (type(None), bool, int, float, str)):
+        return
     try:
-        json.dumps(value)
+        json.dumps(item)
     except (TypeError, ValueError) as exception:
-        raise ConversionRefused(f'not JSON-serializable ({exception})', 'pass plain JSON values here') from exception
+        raise ConversionRefused(
+            f'not JSON-serializable ({exception})', 'pass plain JSON values here', subpath, item
+        ) from exception
 
 
 def to_python(data: Any) -> Any:

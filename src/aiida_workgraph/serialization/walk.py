@@ -12,7 +12,7 @@ from typing import Any
 
 from aiida import orm
 
-from .convert import ConversionRefused, check_json, to_data
+from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data
 from .errors import ValueProblem, WorkGraphSerializationError, type_name
 from .schema import DATA, NAMESPACE, PLAIN, Slot, dynamic_namespace
 
@@ -53,6 +53,10 @@ class InputWalker:
             data_child: dict[str, Any] = {}
             plain_child: dict[str, Any] = {}
             for child_key, child_value in value.items():
+                if not isinstance(child_key, str):
+                    reason = f'dict key {child_key!r} is a {type(child_key).__name__}, but JSON needs string keys'
+                    self.problems.append(ValueProblem(path, type_name(value), reason, 'use string keys'))
+                    continue
                 self.walk(child_value, slot.child(child_key), f'{path}.{child_key}', data_child, plain_child, child_key)
             if data_child:
                 data[key] = data_child
@@ -68,7 +72,9 @@ class InputWalker:
                 return
             node = self._convert(value, slot)
         except ConversionRefused as refused:
-            self.problems.append(ValueProblem(path, type_name(value), refused.reason, refused.fix))
+            self.problems.append(
+                ValueProblem(f'{path}{refused.subpath}', refused.type_name(value), refused.reason, refused.fix)
+            )
             return
         data[key] = node
         self.report[path] = type_name(node)
@@ -79,12 +85,16 @@ class InputWalker:
             try:
                 node = slot.serializer(value)
             except Exception as exception:  # noqa: BLE001 - a port serializer may raise anything
+                diagnose(value, for_daemon=self.for_daemon)  # our rules give a specific reason when they have one
                 raise ConversionRefused(
-                    f"the port's serializer refused it ({exception})", 'pass a value the port accepts'
+                    f"the port's serializer refused it ({exception})",
+                    "pass an AiiDA node or a value the port's serializer accepts",
                 ) from exception
             if isinstance(node, orm.Data):
+                check_storable(value, node)
                 return node
-        if slot.kind != DATA:
+        # A non-dict value in a namespace (a ctx entry such as ``ctx.a = 5``) is a data leaf of that namespace.
+        if slot.kind not in (DATA, NAMESPACE):
             raise ConversionRefused('unexpected schema', 'report this as a bug')
         return to_data(value, for_daemon=self.for_daemon)
 
