@@ -14,6 +14,7 @@ from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
 from node_graph.task_spec import BaseHandle, TaskSpec
 
+from ..serialization.report import ValidationReport
 from .decorator import build_handle
 from .task import Task
 
@@ -129,6 +130,21 @@ class WorkGraph(Graph):
         if inputs:
             self.set_inputs(inputs)
         return WorkGraphEngine(inputs=self.prepare_inputs(launch, metadata), runner=runner)
+
+    def validate(self, inputs: dict[str, Any] | None = None, submit: bool = True) -> ValidationReport:
+        """Walk the graph's values as the engine would and report what each becomes; nothing is stored.
+
+        :param inputs: graph or task inputs to set first, as for :meth:`run`.
+        :param submit: check as for :meth:`submit` (values a daemon worker cannot load are refused) rather than
+            :meth:`run`.
+        :return: every value's path with the AiiDA type it becomes, and every value that cannot be kept.
+        """
+        from ..engine.engine_inputs import walk_raw_inputs
+
+        if inputs:
+            self.set_inputs(inputs)
+        _, result, problems = walk_raw_inputs(self.prepare_inputs('submit' if submit else 'run'))
+        return ValidationReport(values=dict(result.report), problems=problems)
 
     def run(self, inputs: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run the graph in this interpreter (no daemon or broker needed) and return the graph outputs.

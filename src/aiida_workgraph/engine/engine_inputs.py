@@ -9,7 +9,7 @@ from node_graph.socket_spec import SocketSpec
 
 from ..serialization.errors import ValueProblem, WorkGraphSerializationError
 from ..serialization.schema import NAMESPACE, Slot, spec_slot
-from ..serialization.walk import WalkResult, walk_engine_inputs
+from ..serialization.walk import InputWalker, WalkResult
 from .graph_plan import GraphPlan
 
 LAUNCH_RUN = 'run'
@@ -24,22 +24,22 @@ def _ctx_slot() -> Slot:
 _CTX_SLOT = _ctx_slot()
 
 
-def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult]:
-    """Walk the raw inputs of a ``WorkGraphEngine`` once and return the inputs it is created with.
+def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult, list[ValueProblem]]:
+    """Walk the raw inputs of a ``WorkGraphEngine`` once, converting values and collecting every problem.
 
-    Values become AiiDA data nodes (unstored until the process node is stored), plain values (``metadata``,
-    options) move into the graph structure, which then holds no other values.
+    Values become AiiDA data nodes (unstored), plain values (``metadata``, options) move into the graph structure,
+    which then holds no other values. Nothing is stored.
 
     :param inputs: ``graph_inputs``, ``tasks`` (``{task: {port: value}}``), ``workgraph_data`` (``structure`` and
         ``ctx``) and ``metadata``.
-    :raises WorkGraphSerializationError: listing every value that cannot be kept; nothing is stored.
+    :return: the inputs the engine is created with, the walk's result and the problems found.
+    :raises ValueError: if the inputs hold no graph structure.
     """
     workgraph_data = dict(inputs.get('workgraph_data') or {})
     structure = copy.deepcopy(workgraph_data.get('structure') or {})
     if 'tasks' not in structure:
         raise ValueError('workgraph_data.structure is missing or holds no tasks')
     plan = GraphPlan(structure)
-    for_daemon = structure.get('launch', LAUNCH_SUBMIT) != LAUNCH_RUN
     graph_inputs_spec = (
         SocketSpec.from_dict(structure['spec']['inputs']) if 'inputs' in structure.get('spec', {}) else None
     )
@@ -47,17 +47,21 @@ def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkR
         'graph_inputs': (inputs.get('graph_inputs') or {}, spec_slot(graph_inputs_spec)),
         'ctx': (workgraph_data.get('ctx') or {}, _CTX_SLOT),
     }
-    unknown = []
+    problems = []
     for name, values in (inputs.get('tasks') or {}).items():
         if name not in plan.tasks:
-            unknown.append(
+            problems.append(
                 ValueProblem(f'tasks.{name}', type(values).__name__, 'no task of this name', 'check the name')
             )
             continue
         trees[f'tasks.{name}'] = (values, plan.tasks[name].input_slot())
-    if unknown:
-        raise WorkGraphSerializationError(unknown)
-    result = walk_engine_inputs(trees, for_daemon=for_daemon, context=f'WorkGraph<{structure.get("name")}>')
+    walker = InputWalker(for_daemon=structure.get('launch', LAUNCH_SUBMIT) != LAUNCH_RUN)
+    result = WalkResult()
+    for prefix, (tree, slot) in trees.items():
+        walker.walk(tree, slot, prefix, result.data, result.plain, prefix)
+    result.visited = walker.visited
+    result.report = walker.report
+    problems.extend(walker.problems)
     tasks = {}
     for key, value in result.data.items():
         if key.startswith('tasks.'):
@@ -72,4 +76,16 @@ def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkR
     }
     if 'metadata' in inputs:
         prepared['metadata'] = inputs['metadata']
+    return prepared, result, problems
+
+
+def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult]:
+    """Walk the raw inputs of a ``WorkGraphEngine`` once and return the inputs it is created with.
+
+    :raises WorkGraphSerializationError: listing every value that cannot be kept; nothing is stored.
+    """
+    prepared, result, problems = walk_raw_inputs(inputs)
+    if problems:
+        name = prepared['workgraph_data']['structure'].get('name')
+        raise WorkGraphSerializationError(problems, f'WorkGraph<{name}>')
     return prepared, result
