@@ -31,18 +31,18 @@ def _call(func: Any, kwargs: dict[str, Any]) -> Any:
     return result
 
 
-def _store_all(tree: Any) -> Any:
+def store_all(tree: Any) -> Any:
     """Store every node of a nested dict of nodes and return the tree."""
     if isinstance(tree, dict):
         for value in tree.values():
-            _store_all(value)
+            store_all(value)
     elif isinstance(tree, orm.Node) and not tree.is_stored:
         tree.store()
     return tree
 
 
 def run_function(plan: TaskPlan, inputs: dict[str, Any], for_daemon: bool) -> dict[str, Any]:
-    """Run a plain-function task in this process and return its results as stored AiiDA data.
+    """Run a plain-function task in this process and return its results as (unstored) AiiDA data.
 
     :raises TaskFailure: if the function raises, returns something that does not match its outputs, or returns a
         value that cannot be kept (named by task, output and type).
@@ -68,7 +68,7 @@ def run_function(plan: TaskPlan, inputs: dict[str, Any], for_daemon: bool) -> di
     if walker.problems:
         lines = [f'  - {problem.format()}' for problem in walker.problems]
         raise TaskFailure(f'task {plan.name} returned a result that cannot be kept:\n' + '\n'.join(lines))
-    return _store_all(data.get('outputs', {}))
+    return data.get('outputs', {})
 
 
 def run_process_function(plan: TaskPlan, inputs: dict[str, Any]) -> tuple[orm.ProcessNode, dict[str, Any]]:

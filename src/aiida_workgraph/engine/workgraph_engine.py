@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from typing import Any
@@ -13,6 +14,7 @@ from aiida.orm.entities import EntityTypes
 from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
+from ..orm.transaction import atomic
 from ..orm.workgraph_node import (
     STRUCTURE_FILENAME,
     TASK_ERROR,
@@ -26,7 +28,14 @@ from ..tasks import task_types
 from ..tasks.pythonjob import pythonjob_inputs
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
-from .task_runner import TaskFailure, process_failure, process_outputs, run_function, run_process_function
+from .task_runner import (
+    TaskFailure,
+    process_failure,
+    process_outputs,
+    run_function,
+    run_process_function,
+    store_all,
+)
 
 PLANNED = 'PLANNED'
 RUNNING = 'RUNNING'
@@ -153,10 +162,7 @@ class WorkGraphEngine(WorkChain):
         """
         storage = self.node.backend
         inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
-        session = storage.get_session()
-        if session.in_transaction() and not storage.in_transaction:
-            session.commit()
-        with storage.transaction():
+        with atomic(storage):
             for _, data in inputs:
                 if not data.is_stored:
                     data.store()
@@ -207,7 +213,9 @@ class WorkGraphEngine(WorkChain):
         self.walk_result = None
         inputs = self._inputs_from_node()
         self._raw_inputs = AttributesFrozendict(inputs)
-        self._parsed_inputs = AttributesFrozendict(inputs)
+        # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
+        # ``self.metadata.store_provenance``) and port defaults filled in.
+        self._parsed_inputs = self.spec().inputs.pre_process(copy.deepcopy(inputs))
 
     def _inputs_from_node(self) -> dict[str, Any]:
         """Rebuild the process inputs from the input links and the structure stored on the node."""
@@ -242,11 +250,15 @@ class WorkGraphEngine(WorkChain):
             node = self.ctx.pop(f'{CHILD_KEY}{name}', None)
             if node is not None:
                 self._child_finished(name, node, changes)
+        self._unstored_results: dict[str, Any] = {}
         for name in self.plan.order:
             if self._is_ready(name):
                 self._launch(self.plan.tasks[name], changes)
-        if changes:
-            self.node.update_task_records(changes)
+        with atomic(self.node.backend):
+            for name, results in self._unstored_results.items():
+                changes[(TASK_RESULT, name)] = _pks(store_all(results))
+            if changes:
+                self.node.update_task_records(changes)
 
     def finalize(self) -> Any:
         """Expose the graph outputs and return exit status 302 if any task failed."""
@@ -281,8 +293,8 @@ class WorkGraphEngine(WorkChain):
             if plan.kind == task_types.FUNCTION:
                 for_daemon = self.structure.get('launch') != LAUNCH_RUN
                 results = run_function(plan, inputs, for_daemon)
+                self._unstored_results[name] = results
                 self._task_finished(name, results, changes)
-                changes[(TASK_RESULT, name)] = _pks(results)
             elif plan.kind in task_types.PROCESS_FUNCTIONS:
                 inputs.setdefault('metadata', {}).setdefault('call_link_label', name)
                 node, results = run_process_function(plan, inputs)
