@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiida import orm
+from aiida.engine.processes.workchains.awaitable import Awaitable
 
 from .errors import ValueProblem, type_name
 
@@ -27,6 +28,9 @@ class CheckpointError(RuntimeError):
 
 def _problems(value: Any, path: str, found: list[ValueProblem]) -> None:
     if isinstance(value, CHECKPOINT_SCALARS):
+        return
+    if isinstance(value, Awaitable):
+        # aiida-core's placeholder for a running child process (``to_context``): it checkpoints and loads back.
         return
     if isinstance(value, orm.Node):
         if not value.is_stored:
