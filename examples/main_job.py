@@ -198,7 +198,7 @@ def main() -> int:
     elapsed = time.monotonic() - start
 
     problems = report(wg, outputs)
-    print(f'\nwg.run() took {elapsed:.1f} s. Inspect it with: verdi process status {wg.pk}')
+    print(f'\nwg.run() took {elapsed:.1f} s. Inspect it with: workgraph task list {wg.pk}; verdi process status {wg.pk}')
     if problems:
         print('\nMAIN JOB FAILED:', *problems, sep='\n  - ')
         return 1
