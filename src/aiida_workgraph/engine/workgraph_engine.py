@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import defaultdict
 from typing import Any
@@ -215,7 +214,7 @@ class WorkGraphEngine(WorkChain):
         self._raw_inputs = AttributesFrozendict(inputs)
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.
-        self._parsed_inputs = self.spec().inputs.pre_process(copy.deepcopy(inputs))
+        self._parsed_inputs = self.spec().inputs.pre_process(as_dict(inputs))
 
     def _inputs_from_node(self) -> dict[str, Any]:
         """Rebuild the process inputs from the input links and the structure stored on the node."""

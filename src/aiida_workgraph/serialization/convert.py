@@ -143,7 +143,10 @@ def _check_stored_leaf(item: Any, subpath: str) -> None:
     except ConversionRefused as refused:
         raise ConversionRefused(refused.reason, refused.fix, subpath, item) from refused
     except ValidationError as exception:
-        raise ConversionRefused(*_storable_reason(exception), subpath, item) from exception
+        reason, fix = _storable_reason(exception)
+        if fix == FIX_CONTENT:
+            reason = 'inside a dict or list only JSON values can be stored'
+        raise ConversionRefused(reason, fix, subpath, item) from exception
 
 
 def _check_content(value: Any) -> None:
@@ -195,7 +198,11 @@ def _reload(node: orm.Data) -> Any:
 
 
 def _check_round_trip(value: Any, node: orm.Data, for_daemon: bool) -> None:
-    """Load ``node`` back once and refuse the value if it does not rebuild an equal object."""
+    """Load ``node`` back once and refuse the value if it does not rebuild, or rebuilds an object that is not equal.
+
+    Equality is checked only for classes that define ``__eq__``: without it ``==`` is identity, which a rebuilt
+    object never has, so loading back without error is what can be checked.
+    """
     value_type = type(value)
     if for_daemon and value_type.__module__ == '__main__':
         raise ConversionRefused('its class is defined in __main__, which a daemon worker cannot import', FIX_MODULE)
@@ -206,6 +213,8 @@ def _check_round_trip(value: Any, node: orm.Data, for_daemon: bool) -> None:
             f'serializes but does not load back ({type(exception).__name__}: {exception})',
             'give the class `to_dict()`/`from_dict()` that rebuild it, or register an `aiida.data` entry point',
         ) from exception
+    if value_type.__eq__ is object.__eq__:
+        return
     try:
         equal = rebuilt == value
         equal = bool(equal) if isinstance(equal, bool) else True

@@ -1,0 +1,41 @@
+"""Fixtures of the serialization tests: bad values that are cleaned up, and the check that nothing was stored."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from serialization_helpers import count_nodes, make_bad_value
+
+from aiida_workgraph import WorkGraphSerializationError
+
+
+@pytest.fixture
+def bad_value() -> Iterator[Callable[[str], Any]]:
+    """Return a factory of bad values by kind (see ``serialization_helpers.BAD_VALUES``); files and sockets are
+    closed after the test."""
+    with contextlib.ExitStack() as closing:
+        yield lambda kind: make_bad_value(kind, closing)
+
+
+@pytest.fixture
+def refused_before_storing() -> Callable[..., contextlib.AbstractContextManager[pytest.ExceptionInfo]]:
+    """Return a context manager that expects a ``WorkGraphSerializationError`` and no new node of any kind.
+
+    Usage::
+
+        with refused_before_storing() as info:
+            wg.run()
+        assert 'tasks.add1.x' in str(info.value)
+    """
+
+    @contextlib.contextmanager
+    def expect() -> Iterator[pytest.ExceptionInfo]:
+        before = count_nodes()
+        with pytest.raises(WorkGraphSerializationError) as info:
+            yield info
+        assert count_nodes() == before, 'a node was stored although the values were refused'
+
+    return expect
