@@ -1,10 +1,13 @@
 """The main job: a real WorkGraph that runs each kind of task this release supports, end to end.
 
     add (@task) -> multiply (@task) -> cube (@task.calcfunction) -> arithmetic_add (ArithmeticAddCalculation)
+        -> digit_sum (@task.pythonjob)
 
 ``add`` and ``multiply`` are plain Python functions that run inside the WorkGraph process, ``cube`` is an AiiDA
 calcfunction and ``arithmetic_add`` is aiida-core's ``ArithmeticAddCalculation`` CalcJob, run by ``/bin/bash`` on the
-``localhost`` computer (the code ``bash@localhost`` is created if missing). The graph runs with ``wg.run()``, in this
+``localhost`` computer (the code ``bash@localhost`` is created if missing) and ``digit_sum`` is a PythonJob: the
+function runs as aiida-pythonjob's ``PythonJob`` CalcJob on ``localhost``, with this interpreter (so the job sees the
+same packages). The graph runs with ``wg.run()``, in this
 interpreter: no daemon and no broker is needed.
 
 Run it with ``bash scripts/run_main_job.sh`` (sets up the virtual environment and the AiiDA profile first), or with
@@ -51,6 +54,12 @@ def cube(x):
     return x**3
 
 
+@task.pythonjob()
+def digit_sum(n):
+    """A PythonJob: runs as a CalcJob on ``localhost``; ``n`` arrives as a Python int, the result is stored."""
+    return sum(int(digit) for digit in str(n))
+
+
 # endregion
 
 # The value each graph output must have (checked after the run).
@@ -59,6 +68,7 @@ EXPECTED_OUTPUTS = {
     'product': 12,  # multiply: 3 * 4
     'cube': 1728,  # cube: 12 ** 3
     'total': 1729,  # arithmetic_add: 1728 + 1, computed by bash on localhost
+    'digit_sum': 19,  # digit_sum: 1 + 7 + 2 + 9, computed by a PythonJob on localhost
 }
 
 
@@ -79,12 +89,14 @@ def build_main_job(bash_code: orm.AbstractCode) -> WorkGraph:
             code=bash_code,
             metadata={'options': {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}}},
         )
-        # New tasks (e.g. a PythonJob task) go here, linked to one of the outputs above.
+        # A PythonJob task, fed by the CalcJob's output node.
+        digits = digit_sum(n=calculation.outputs.sum).result
 
         wg.outputs.sum = summed
         wg.outputs.product = product
         wg.outputs.cube = cubed
         wg.outputs.total = calculation.outputs.sum
+        wg.outputs.digit_sum = digits
     return wg
 
 
@@ -198,7 +210,9 @@ def main() -> int:
     elapsed = time.monotonic() - start
 
     problems = report(wg, outputs)
-    print(f'\nwg.run() took {elapsed:.1f} s. Inspect it with: workgraph task list {wg.pk}; verdi process status {wg.pk}')
+    print(
+        f'\nwg.run() took {elapsed:.1f} s. Inspect it with: workgraph task list {wg.pk}; verdi process status {wg.pk}'
+    )
     if problems:
         print('\nMAIN JOB FAILED:', *problems, sep='\n  - ')
         return 1

@@ -295,6 +295,27 @@ class WorkGraph(Graph):
 
     # endregion
 
+    def pause_tasks(self, tasks: list[str]) -> None:
+        """Pause the given tasks of the running process.
+
+        :raises NotImplementedError: not available in this release yet.
+        """
+        raise NotImplementedError('pause_tasks() is not available in this release yet')
+
+    def play_tasks(self, tasks: list[str]) -> None:
+        """Resume the given paused tasks of the running process.
+
+        :raises NotImplementedError: not available in this release yet.
+        """
+        raise NotImplementedError('play_tasks() is not available in this release yet')
+
+    def kill_tasks(self, tasks: list[str]) -> None:
+        """Kill the given tasks of the running process.
+
+        :raises NotImplementedError: not available in this release yet.
+        """
+        raise NotImplementedError('kill_tasks() is not available in this release yet')
+
     def restart(self) -> WorkGraph:
         """Return a new graph that reuses finished tasks.
 
