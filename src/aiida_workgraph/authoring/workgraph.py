@@ -153,12 +153,11 @@ class WorkGraph(Graph):
         """
         from aiida.manage import get_manager
 
+        # A runner without a broker. It is not closed afterwards: it shares this thread's event loop with aiida's
+        # global runner (used by ``submit()``), and closing it would close that loop for good.
         runner = get_manager().create_runner(communicator=None)
-        try:
-            engine = self._create_engine('run', inputs, metadata, runner)
-            outputs, node = runner.run_get_node(engine)
-        finally:
-            runner.close()
+        engine = self._create_engine('run', inputs, metadata, runner)
+        outputs, node = runner.run_get_node(engine)
         self.process = node
         self.update()
         return outputs
@@ -191,13 +190,11 @@ class WorkGraph(Graph):
         """
         from aiida.manage import get_manager
 
+        # Not closed afterwards, as in :meth:`run`: it shares this thread's event loop with aiida's global runner.
         runner = get_manager().create_runner(communicator=None)
-        try:
-            engine = self._create_engine('submit', None, metadata, runner)
-            runner.persister.save_checkpoint(engine)
-            engine.close()
-        finally:
-            runner.close()
+        engine = self._create_engine('submit', None, metadata, runner)
+        runner.persister.save_checkpoint(engine)
+        engine.close()
         self.process = engine.node
         return self.process
 
