@@ -41,11 +41,6 @@ DATA_LEAF = Slot(DATA, _no_child)
 PLAIN_LEAF = Slot(PLAIN, lambda _key: PLAIN_LEAF)
 
 
-def dynamic_namespace() -> Slot:
-    """A namespace that takes any key, each a data leaf or, for a dict, a nested dynamic namespace."""
-    return Slot(NAMESPACE, lambda _key: DATA_LEAF)
-
-
 def spec_slot(spec: SocketSpec | None) -> Slot:
     """Return the slot of a node-graph socket spec (``None`` means an undeclared, dynamic key: data)."""
     if spec is None:

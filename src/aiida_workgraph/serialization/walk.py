@@ -1,8 +1,8 @@
 """The single walk over a WorkGraph engine's input namespace.
 
-``WorkGraphEngine.__init__`` calls :func:`walk_engine_inputs` once. It visits every value once, converts what
-must become AiiDA data, validates plain values, and collects every problem before raising one
-:class:`~.errors.WorkGraphSerializationError`. No other code path converts input values.
+``WorkGraphEngine.__init__`` walks its inputs once with an :class:`InputWalker`: it visits every value once,
+converts what must become AiiDA data, validates plain values, and collects every problem, which the engine raises as
+one :class:`~.errors.WorkGraphSerializationError`. No other code path converts input values.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from aiida import orm
 
 from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data
-from .errors import ValueProblem, WorkGraphSerializationError, type_name
-from .schema import DATA, NAMESPACE, PLAIN, Slot, dynamic_namespace
+from .errors import ValueProblem, type_name
+from .schema import DATA, NAMESPACE, PLAIN, Slot
 
 
 @dataclass
@@ -99,25 +99,4 @@ class InputWalker:
         return to_data(value, for_daemon=self.for_daemon)
 
 
-def walk_engine_inputs(
-    trees: dict[str, tuple[Any, Slot]], *, for_daemon: bool, context: str = 'WorkGraph'
-) -> WalkResult:
-    """Walk the named input trees once and return the converted data and plain values.
-
-    :param trees: ``{path prefix: (value tree, slot)}``, e.g. ``{'tasks.add1': ({'x': 1}, slot)}``.
-    :param for_daemon: refuse values a daemon worker cannot load (``__main__`` classes and functions).
-    :param context: the name used in the error message.
-    :raises WorkGraphSerializationError: listing every value that cannot be kept.
-    """
-    walker = InputWalker(for_daemon)
-    result = WalkResult()
-    for prefix, (tree, slot) in trees.items():
-        walker.walk(tree, slot, prefix, result.data, result.plain, prefix)
-    if walker.problems:
-        raise WorkGraphSerializationError(walker.problems, context)
-    result.visited = walker.visited
-    result.report = walker.report
-    return result
-
-
-__all__ = ['WalkResult', 'InputWalker', 'walk_engine_inputs', 'dynamic_namespace']
+__all__ = ['InputWalker', 'WalkResult']
