@@ -1,0 +1,64 @@
+"""Shared fixtures: a temporary AiiDA profile with a ZeroMQ broker, a daemon that can import the test tasks, codes.
+
+Importing ``aiida`` without ``AIIDA_PATH`` creates ``~/.aiida``, so this module points ``AIIDA_PATH`` to a private
+temporary folder before anything imports ``aiida``; the ``aiida_config`` fixture then loads the session's own
+temporary configuration inside pytest's base temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+VENV_BIN = str(Path(sys.executable).parent)
+
+# Before aiida is imported (by the plugin below): a private config folder, never ``~/.aiida``.
+_BOOTSTRAP_AIIDA_PATH = tempfile.mkdtemp(prefix='aiida-workgraph-tests-')
+os.environ['AIIDA_PATH'] = _BOOTSTRAP_AIIDA_PATH
+# ``verdi`` (which the daemon client starts) must be found on PATH even when the venv is not activated.
+if VENV_BIN not in os.environ.get('PATH', '').split(os.pathsep):
+    os.environ['PATH'] = os.pathsep.join([VENV_BIN, os.environ.get('PATH', '')])
+# Daemon workers get their PYTHONPATH from this process: make ``tasks_for_tests`` importable for them.
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+os.environ['PYTHONPATH'] = os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get('PYTHONPATH', '')] if p)
+
+pytest_plugins = ['aiida.tools.pytest_fixtures']
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the bootstrap configuration folder once the session is over."""
+    shutil.rmtree(_BOOTSTRAP_AIIDA_PATH, ignore_errors=True)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def aiida_profile(aiida_config: Any, aiida_profile_factory: Callable[..., Any]) -> Iterator[Any]:
+    """The session's temporary SQLite profile, with a ZeroMQ broker so that it can also ``submit()`` to a daemon."""
+    with aiida_profile_factory(aiida_config, broker_backend='core.zeromq') as profile:
+        yield profile
+
+
+@pytest.fixture
+def bash_code(aiida_code_installed: Callable[..., Any]) -> Any:
+    """An ``InstalledCode`` for ``/bin/bash`` on the ``localhost`` computer, as ``ArithmeticAddCalculation`` needs."""
+    return aiida_code_installed(
+        label='bash', default_calc_job_plugin='core.arithmetic.add', filepath_executable='/bin/bash'
+    )
+
+
+@pytest.fixture
+def to_dict_counter() -> Iterator[dict[str, int]]:
+    """The ``to_dict`` call counter of :class:`tasks_for_tests.CountedPoint`, emptied before and after the test."""
+    import tasks_for_tests
+
+    tasks_for_tests.reset_to_dict_calls()
+    yield tasks_for_tests.TO_DICT_CALLS
+    tasks_for_tests.reset_to_dict_calls()
