@@ -19,7 +19,14 @@ from .graph_plan import TaskPlan
 
 
 class TaskFailure(Exception):
-    """Raised when a task cannot run or its result cannot be kept; the message says why."""
+    """Raised when a task cannot run or its result cannot be kept; the message says why.
+
+    :param process: the process node of the task, when the task got as far as creating one.
+    """
+
+    def __init__(self, message: str, process: orm.ProcessNode | None = None):
+        super().__init__(message)
+        self.process = process
 
 
 def _call(func: Any, kwargs: dict[str, Any]) -> Any:
@@ -71,15 +78,20 @@ def run_function(plan: TaskPlan, inputs: dict[str, Any], for_daemon: bool) -> di
     return data.get('outputs', {})
 
 
-def run_process_function(plan: TaskPlan, inputs: dict[str, Any]) -> tuple[orm.ProcessNode, dict[str, Any]]:
-    """Run a calcfunction or workfunction task as a child of the current process.
+def run_process_function(
+    plan: TaskPlan, inputs: dict[str, Any], parent: orm.ProcessNode
+) -> tuple[orm.ProcessNode, dict[str, Any]]:
+    """Run a calcfunction or workfunction task as a child of ``parent``, the current process.
 
-    :raises TaskFailure: if the function raises.
+    :raises TaskFailure: if the function raises; it carries the excepted child process node.
     """
     try:
         _, node = plan.callable.run_get_node(**inputs)
     except Exception as exception:  # noqa: BLE001 - any error of user code fails the task, not the engine
-        raise TaskFailure(f'{type(exception).__name__}: {exception}') from exception
+        label = inputs.get('metadata', {}).get('call_link_label', plan.name)
+        called = parent.base.links.get_outgoing(link_label_filter=label).all_nodes()
+        process = next((node for node in called if isinstance(node, orm.ProcessNode)), None)
+        raise TaskFailure(f'{type(exception).__name__}: {exception}', process) from exception
     return node, process_outputs(node)
 
 

@@ -296,7 +296,7 @@ class WorkGraphEngine(WorkChain):
                 self._task_finished(name, results, changes)
             elif plan.kind in task_types.PROCESS_FUNCTIONS:
                 inputs.setdefault('metadata', {}).setdefault('call_link_label', name)
-                node, results = run_process_function(plan, inputs)
+                node, results = run_process_function(plan, inputs, self.node)
                 changes[(TASK_PROCESS, name)] = node.pk
                 failure = process_failure(node)
                 if failure:
@@ -311,6 +311,8 @@ class WorkGraphEngine(WorkChain):
             else:
                 raise TaskFailure(f'tasks of type {plan.kind} are not supported')
         except TaskFailure as failure:
+            if failure.process is not None:
+                changes[(TASK_PROCESS, name)] = failure.process.pk
             self._task_failed(name, str(failure), changes)
         except Exception as exception:  # noqa: BLE001 - a task that cannot launch fails, the engine goes on
             self._task_failed(name, f'could not launch: {type(exception).__name__}: {exception}', changes)
