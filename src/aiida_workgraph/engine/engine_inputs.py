@@ -33,13 +33,18 @@ def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult,
     :param inputs: ``graph_inputs``, ``tasks`` (``{task: {port: value}}``), ``workgraph_data`` (``structure`` and
         ``ctx``) and ``metadata``.
     :return: the inputs the engine is created with, the walk's result and the problems found.
-    :raises ValueError: if the inputs hold no graph structure.
+    :raises ValueError: if the inputs hold no graph structure, or required task inputs have neither value nor link.
     """
     workgraph_data = dict(inputs.get('workgraph_data') or {})
     structure = copy.deepcopy(workgraph_data.get('structure') or {})
     if 'tasks' not in structure:
         raise ValueError('workgraph_data.structure is missing or holds no tasks')
     plan = GraphPlan(structure)
+    missing = plan.missing_inputs(inputs.get('tasks') or {})
+    if missing:
+        raise ValueError(
+            f'WorkGraph<{structure.get("name")}>: required inputs have neither a value nor a link: {", ".join(missing)}'
+        )
     graph_inputs_spec = (
         SocketSpec.from_dict(structure['spec']['inputs']) if 'inputs' in structure.get('spec', {}) else None
     )

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 import cloudpickle
+from aiida.engine.processes.ports import PortNamespace
 from node_graph.config import BUILTIN_TASKS, OUTPUT_SOCKET_NAME, WAIT_SOCKET_NAME
 from node_graph.executor import ExecutorMode, SafeExecutor
 from node_graph.socket_spec import SocketSpec
@@ -20,6 +21,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..serialization.schema import Slot, port_slot, spec_slot
 from ..tasks import task_types
+from ..tasks.pythonjob import JOB_INPUTS
 
 GRAPH_INPUTS = 'graph_inputs'
 GRAPH_OUTPUTS = 'graph_outputs'
@@ -82,6 +84,21 @@ class TaskPlan:
         if self.kind in task_types.PROCESS_FUNCTIONS or self.kind in task_types.PROCESS_CLASSES:
             return port_slot(self.process_class.spec().inputs)
         return spec_slot(self.spec.inputs)
+
+    def required_inputs(self) -> list[str]:
+        """The dotted paths of the inputs this task cannot run without (no default, not optional)."""
+        if self.kind in task_types.PROCESS_FUNCTIONS or self.kind in task_types.PROCESS_CLASSES:
+            return _required_ports(self.process_class.spec().inputs, '')
+        job_inputs = JOB_INPUTS if self.kind == task_types.PYTHONJOB else ()
+        return [
+            name
+            for name, field in (self.spec.inputs.fields if self.spec.inputs else {}).items()
+            if field.meta.required
+            and not field.is_namespace()
+            and not field.has_default()
+            and not name.startswith('_')
+            and name not in job_inputs
+        ]
 
     @property
     def output_spec(self) -> SocketSpec:
@@ -160,10 +177,48 @@ class GraphPlan:
                 stack.extend(self.children[child])
         return found
 
+    def missing_inputs(self, task_values: dict[str, Any]) -> list[str]:
+        """The required task inputs (``tasks.<task>.<input>``) that have neither a value nor a link.
+
+        :param task_values: ``{task: {input: value}}``, the values set on task inputs (only the keys are read).
+        """
+        missing = []
+        for name, plan in self.tasks.items():
+            provided = set(_paths(task_values.get(name) or {}))
+            provided.update(link.to_socket for link in plan.incoming if self.is_value_link(link))
+            for path in plan.required_inputs():
+                if not any(_overlaps(path, given) for given in provided):
+                    missing.append(f'tasks.{name}.{path}')
+        return missing
+
     @staticmethod
     def is_value_link(link: Link) -> bool:
         """Whether the link carries a value (``_wait`` links only order tasks)."""
         return WAIT_SOCKET_NAME not in (link.from_socket, link.to_socket)
+
+
+def _required_ports(namespace: Any, prefix: str) -> list[str]:
+    """The dotted paths of the required ports of an AiiDA port namespace (metadata and non-db ports excluded)."""
+    required = []
+    for name, port in namespace.items():
+        if port.non_db or getattr(port, 'is_metadata', False) or not port.required:
+            continue
+        if isinstance(port, PortNamespace):
+            required.extend(_required_ports(port, f'{prefix}{name}.'))
+        elif not port.has_default():
+            required.append(f'{prefix}{name}')
+    return required
+
+
+def _paths(tree: dict[str, Any], prefix: str = '') -> list[str]:
+    """The dotted paths of the keys of a nested dict (its leaves and its namespaces)."""
+    paths = []
+    for key, value in tree.items():
+        path = f'{prefix}{key}'
+        paths.append(path)
+        if isinstance(value, dict):
+            paths.extend(_paths(value, f'{path}.'))
+    return paths
 
 
 def _overlaps(path_a: str, path_b: str) -> bool:
