@@ -11,12 +11,36 @@ from node_graph.error_handler import normalize_error_handlers
 from node_graph.executor import RuntimeExecutor
 from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
+from node_graph.utils.function import is_function_like, prepare_function_inputs
 
 from ..socket_spec import infer_specs_from_callable, validate_socket_data
 from ..tasks import task_types
 from ..tasks.pythonjob import add_job_inputs
 from .process_spec import process_specs
 from .task import Task
+
+
+class WorkGraphTaskHandle(TaskHandle):
+    """The handle returned by the ``task`` decorators: calling it inside a graph adds a task and returns its outputs.
+
+    ``metadata={'call_link_label': name}`` in a call names the task (and, for AiiDA processes, the CALL link).
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        metadata = kwargs.get('metadata')
+        name = metadata.get('call_link_label') if isinstance(metadata, dict) else None
+        if name is None:
+            return super().__call__(*args, **kwargs)
+        if 'metadata' not in self._spec.inputs.fields:
+            kwargs = {key: value for key, value in kwargs.items() if key != 'metadata'}
+        graph = self._get_current_graph()
+        task = graph.add_task(self._spec, name=name)
+        zone = getattr(graph, '_active_zone', None)
+        if zone:
+            zone.children.add(task)
+        func = getattr(self, '_callable', None)
+        task.set_inputs(prepare_function_inputs(func, *args, **kwargs) if is_function_like(func) else kwargs)
+        return task.outputs
 
 
 def task_kind(obj: Any) -> str:
@@ -85,7 +109,7 @@ def build_handle(
         base_class=Task,
         metadata={'callable': {'module': getattr(obj, '__module__', None), 'name': getattr(obj, '__name__', None)}},
     )
-    handle = TaskHandle(spec)
+    handle = WorkGraphTaskHandle(spec)
     handle._callable = obj
     return handle
 
