@@ -52,10 +52,10 @@ def test_bad_inputs_refused_before_anything_is_stored(
     message = str(raised.value)
     problems = {problem.path: problem.type_name for problem in raised.value.problems}
     assert problems == {
-        'tasks.echo.value': 'builtins.function',
-        'tasks.echo1.value': '_io.TextIOWrapper',
-        'tasks.echo2.value': 'builtins.set',
-        'tasks.echo3.metadata.options.prepend_text': 'builtins.set',
+        'tasks.with_lambda.value': 'builtins.function',
+        'tasks.echo.value': '_io.TextIOWrapper',
+        'tasks.echo1.value': 'builtins.set',
+        'tasks.echo2.metadata.options.prepend_text': 'builtins.set',
     }
     for path, type_name in problems.items():
         assert f'{path} ({type_name})' in message
