@@ -1,0 +1,143 @@
+"""Task functions and graph builders shared by the benchmarks; the same code runs against both implementations.
+
+This module imports ``aiida_workgraph`` at import time, and upstream aiida-workgraph 0.9.0 cannot be imported
+without a loaded AiiDA profile: import it only from inside a test or fixture (see ``conftest.workload``), never at
+the top of a benchmark file.
+
+Only the public API shared by both implementations is used: ``WorkGraph``, ``task``, ``task.calcfunction``,
+``task.pythonjob``, ``WorkGraph.add_task``, sockets (``task.outputs.result``), ``with WorkGraph() as wg:``, ``run()``
+and ``save()``.
+
+The task functions check a *deadline* (see :class:`Deadline`): once the time budget of a benchmark case has passed,
+the next task raises :class:`BudgetExceeded`. Both engines treat that as an ordinary failed task and skip the tasks
+after it in the chain, so a run that is too slow ends promptly and cleanly, instead of being interrupted in the
+middle of a database transaction.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiida_workgraph import WorkGraph, task
+
+
+class BudgetExceeded(RuntimeError):
+    """Raised by a benchmark task when the time budget of the current benchmark case has run out."""
+
+
+@dataclass
+class Deadline:
+    """The time budget of the benchmark round that is running, shared with the task functions of this module.
+
+    :ivar at: ``time.monotonic()`` after which tasks refuse to run, or ``None`` for no limit.
+    :ivar calls: the number of task functions that ran (and returned) since :meth:`arm`.
+    :ivar tripped: whether a task refused to run because the budget was exceeded.
+    """
+
+    at: float | None = None
+    calls: int = 0
+    tripped: bool = False
+
+    def arm(self, seconds: float | None) -> None:
+        """Start a new round with a budget of ``seconds`` from now (``None``: no limit)."""
+        self.at = None if seconds is None else time.monotonic() + seconds
+        self.calls = 0
+        self.tripped = False
+
+    def disarm(self) -> None:
+        """Remove the limit (the counters are kept for inspection)."""
+        self.at = None
+
+    def check(self) -> None:
+        """Count one task call, or raise :class:`BudgetExceeded` if the budget has run out.
+
+        :raises BudgetExceeded: if the deadline has passed.
+        """
+        if self.at is not None and time.monotonic() > self.at:
+            self.tripped = True
+            raise BudgetExceeded('time budget of the benchmark case exceeded')
+        self.calls += 1
+
+
+DEADLINE = Deadline()
+MODULE = __name__
+
+
+def deadline() -> Deadline:
+    """Return :data:`DEADLINE` of the imported module.
+
+    Upstream runs a plain ``@task`` function from a copy of it whose globals are copies too (same process and thread,
+    other objects: a ``DEADLINE`` referenced directly would be a stale copy). ``sys`` is shared by any copy, and so is
+    the module found in ``sys.modules``.
+    """
+    return sys.modules[MODULE].DEADLINE
+
+
+@task
+def add(x, y):
+    """Add two numbers: a plain ``@task`` function, run inside the WorkGraph process.
+
+    (Untyped on purpose: type hints would make typed sockets, whose validation is not what is measured here.)
+    """
+    deadline().check()
+    return x + y
+
+
+@task.calcfunction
+def add_calcfunction(x, y):
+    """Add two AiiDA numbers as a ``calcfunction`` task: one child process (and provenance node) per call."""
+    deadline().check()
+    return x + y
+
+
+@task.pythonjob()
+def add_pythonjob(x, y):
+    """Add two numbers in a ``PythonJob``: a CalcJob on ``localhost`` that runs the function in a new interpreter.
+
+    (No deadline check: the function runs in the job's interpreter, not in this one.)
+    """
+    return x + y
+
+
+def build_independent(n: int) -> WorkGraph:
+    """Return a graph of ``n`` independent ``add`` tasks with plain Python values, built with ``add_task``."""
+    wg = WorkGraph(f'independent_{n}')
+    for i in range(n):
+        wg.add_task(add, name=f'add{i}', x=i, y=1)
+    return wg
+
+
+def build_independent_context(n: int) -> WorkGraph:
+    """Return the graph of :func:`build_independent`, built by calling the task handle inside ``with WorkGraph()``."""
+    with WorkGraph(f'independent_{n}') as wg:
+        for i in range(n):
+            add(x=i, y=1)
+    return wg
+
+
+def build_chain(n: int, calcfunction: bool = False) -> WorkGraph:
+    """Return a chain of ``n`` tasks, each adding 1 to the result of the one before (the last result is ``n``).
+
+    :param calcfunction: use the ``calcfunction`` task instead of the plain ``@task`` function.
+    """
+    function = add_calcfunction if calcfunction else add
+    wg = WorkGraph(f'chain_{n}')
+    previous = wg.add_task(function, name='add0', x=0, y=1)
+    for i in range(1, n):
+        previous = wg.add_task(function, name=f'add{i}', x=previous.outputs.result, y=1)
+    wg.outputs.result = previous.outputs.result
+    return wg
+
+
+def build_pythonjobs(n: int, code: Any) -> WorkGraph:
+    """Return a graph of ``n`` independent ``PythonJob`` tasks ``add_pythonjob(x=i, y=1)`` run by ``code``.
+
+    The function is pickled by value (``register_pickle_by_value``), so the job needs no access to this module.
+    """
+    wg = WorkGraph(f'pythonjobs_{n}')
+    for i in range(n):
+        wg.add_task(add_pythonjob, name=f'job{i}', x=i, y=1, code=code, register_pickle_by_value=True)
+    return wg

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Benchmarks: our package against upstream aiida-workgraph 0.9.0, side by side (docs/benchmarks.md).
+#
+#   bash scripts/run_benchmarks.sh [both|ours|upstream|compare] [PYTEST ARGS...]
+#
+# 1. Our virtual environment ($WORKGRAPH_VENV, default .venv) is made by scripts/setup.sh if it cannot import
+#    aiida_workgraph and pytest_benchmark. Upstream's ($UPSTREAM_VENV, default .venv-upstream, git-ignored) is made
+#    with the same base interpreter and gets `aiida-workgraph==0.9.0` from PyPI, with aiida-core, node-graph,
+#    aiida-pythonjob, plumpy, pytest and pytest-benchmark pinned to the versions in our environment, so that only the
+#    workgraph package differs.
+# 2. The same files, benchmarks/bench_*.py, run under each interpreter in turn (both packages are imported as
+#    `aiida_workgraph`), each writing benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json).
+# 3. benchmarks/compare.py prints the side-by-side report and writes it into docs/benchmarks.md.
+#
+# Settings: BENCH_BUDGET (seconds per round of one case, default 60; cases that cannot fit are skipped or stopped
+# and reported as such), BENCH_BROKER (the profile's broker: none (default) or core.zeromq), BENCH_RESULTS_DIR
+# (default benchmarks/results) and BENCH_DOCS_MARKER (the block of docs/benchmarks.md to write, default `results`:
+# the lines <!-- results:start --> and <!-- results:end -->). Everything a run writes besides the results stays in
+# $BENCH_RUN_DIR (default .ci-work/benchmarks, emptied first): AIIDA_PATH, pytest's --basetemp. Your AiiDA
+# configuration is never touched. Exit status: non-zero if a benchmark failed (a failed check, not a slow case).
+#
+# The long run of docs/benchmarks.md (save, and the n=100 chains, with a budget that fits upstream):
+#   BENCH_BUDGET=900 BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long \
+#       bash scripts/run_benchmarks.sh both -k 'save or (chain and 100 and not 1000)'
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+MODE="${1:-both}"
+case "$MODE" in
+    both | ours | upstream | compare) shift || true ;;
+    -*) MODE=both ;;
+    *) printf 'usage: %s [both|ours|upstream|compare] [PYTEST ARGS...]\n' "$0" >&2; exit 2 ;;
+esac
+
+UPSTREAM_VERSION=0.9.0
+OURS_VENV="${WORKGRAPH_VENV:-$REPO_ROOT/.venv}"
+UPSTREAM_VENV="${UPSTREAM_VENV:-$REPO_ROOT/.venv-upstream}"
+RUN_DIR="${BENCH_RUN_DIR:-$REPO_ROOT/.ci-work/benchmarks}"
+RESULTS_DIR="${BENCH_RESULTS_DIR:-$REPO_ROOT/benchmarks/results}"
+DOCS_MARKER="${BENCH_DOCS_MARKER:-results}"
+export BENCH_BUDGET="${BENCH_BUDGET:-60}"
+export BENCH_BROKER="${BENCH_BROKER:-none}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+log() { printf '[benchmarks] %s\n' "$*"; }
+
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR" "$RESULTS_DIR"
+# Any AiiDA import below (setup, pip checks) uses a configuration of this run, never ~/.aiida.
+export AIIDA_PATH="$RUN_DIR/aiida-setup"
+unset AIIDA_PROFILE
+
+ensure_ours() {
+    if ! "$OURS_VENV/bin/python" -c 'import aiida_workgraph, pytest_benchmark' >/dev/null 2>&1; then
+        log "setting up our environment: scripts/setup.sh"
+        WORKGRAPH_VENV="$OURS_VENV" bash "$REPO_ROOT/scripts/setup.sh"
+    fi
+}
+
+ensure_upstream() {
+    local pins
+    pins="$("$OURS_VENV/bin/python" - <<'EOF'
+from importlib.metadata import version
+print(' '.join(f'{name}=={version(name)}' for name in
+               ('aiida-core', 'node-graph', 'aiida-pythonjob', 'plumpy', 'pytest', 'pytest-benchmark')))
+EOF
+)"
+    local want="aiida-workgraph==$UPSTREAM_VERSION $pins"
+    local stamp="$UPSTREAM_VENV/.benchmark-requirements"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$UPSTREAM_VENV/bin/python" -c 'import pytest_benchmark' 2>/dev/null; then
+        return
+    fi
+    if [ ! -x "$UPSTREAM_VENV/bin/python" ]; then
+        local base
+        base="$("$OURS_VENV/bin/python" -c 'import sys; print(sys._base_executable)')"
+        log "creating $UPSTREAM_VENV with $base"
+        "$base" -m venv "$UPSTREAM_VENV"
+    fi
+    log "installing into $UPSTREAM_VENV: $want"
+    # (pip may print one "WARNING: Location '...' is ignored" per package for local folders that do not exist.)
+    # shellcheck disable=SC2086
+    "$UPSTREAM_VENV/bin/python" -m pip install --quiet --progress-bar off $want 2>&1 \
+        | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+    printf '%s\n' "$want" >"$stamp"
+}
+
+run_impl() {
+    local impl="$1" python="$2"
+    shift 2
+    mkdir -p "$RUN_DIR/$impl/aiida" "$RUN_DIR/$impl/basetemp"
+    log "$impl: $("$python" -c 'from importlib.metadata import version; print("aiida-workgraph", version("aiida-workgraph"))')," \
+        "budget ${BENCH_BUDGET} s per round, broker ${BENCH_BROKER}"
+    local start=$SECONDS status=0
+    AIIDA_PATH="$RUN_DIR/$impl/aiida" BENCH_IMPL="$impl" "$python" -m pytest benchmarks \
+        -o python_files='bench_*.py' -p no:cacheprovider --basetemp="$RUN_DIR/$impl/basetemp" -W ignore \
+        --benchmark-json="$RESULTS_DIR/$impl.json" --benchmark-columns=min,median,max,rounds \
+        --benchmark-sort=name "$@" </dev/null || status=$?
+    log "$impl: pytest exited with status $status after $((SECONDS - start)) s"
+    return "$status"
+}
+
+overall=0
+if [ "$MODE" = both ] || [ "$MODE" = ours ]; then
+    ensure_ours
+    run_impl ours "$OURS_VENV/bin/python" "$@" || overall=1
+fi
+if [ "$MODE" = both ] || [ "$MODE" = upstream ]; then
+    ensure_ours
+    ensure_upstream
+    run_impl upstream "$UPSTREAM_VENV/bin/python" "$@" || overall=1
+fi
+"$OURS_VENV/bin/python" benchmarks/compare.py --ours "$RESULTS_DIR/ours.json" --upstream "$RESULTS_DIR/upstream.json" \
+    --docs docs/benchmarks.md --marker "$DOCS_MARKER"
+exit "$overall"
