@@ -198,7 +198,8 @@ class WorkGraphEngine(WorkChain):
     def load_instance_state(self, saved_state: Any, load_context: Any) -> None:
         """Load the runtime state and rebuild the inputs from the node's input links and stored structure.
 
-        :raises CheckpointError: if the checkpoint was written by an unknown format version.
+        :raises CheckpointError: if the checkpoint was written by an unknown format version, or cannot be loaded
+            (naming the process and the cause).
         """
         version = saved_state.get(CHECKPOINT_FORMAT_KEY)
         if version != CHECKPOINT_FORMAT:
@@ -207,10 +208,16 @@ class WorkGraphEngine(WorkChain):
                 f'supported: this aiida-workgraph reads format {CHECKPOINT_FORMAT}; '
                 'continue it with the release that wrote it'
             )
-        super().load_instance_state(saved_state, load_context)
+        try:
+            super().load_instance_state(saved_state, load_context)
+            inputs = self._inputs_from_node()
+        except Exception as exception:
+            raise CheckpointError(
+                f'WorkGraph<{saved_state.get(self.SaveKeys.CALC_ID.value)}>: the checkpoint cannot be loaded: '
+                f'{type(exception).__name__}: {exception}'
+            ) from exception
         self._plan = None
         self.walk_result = None
-        inputs = self._inputs_from_node()
         self._raw_inputs = AttributesFrozendict(inputs)
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.

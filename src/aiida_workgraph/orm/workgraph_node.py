@@ -8,12 +8,16 @@ from typing import Any
 from aiida.common.log import AIIDA_LOGGER
 from aiida.orm import WorkChainNode
 
+from ..serialization.checkpoint import CheckpointError
+
 STRUCTURE_FILENAME = 'workgraph.json'
 TASK_STATE = 'task_states'
 TASK_PROCESS = 'task_processes'
 TASK_RESULT = 'task_results'
 TASK_ERROR = 'task_errors'
 TASK_RECORDS = (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)
+#: How every checkpoint written by aiida-core's persister (a serialized ``plumpy`` bundle) starts.
+BUNDLE_TAG = '!plumpy:bundle'
 
 
 class WorkGraphNode(WorkChainNode):
@@ -25,6 +29,23 @@ class WorkGraphNode(WorkChainNode):
     """
 
     _updatable_attributes = (*WorkChainNode._updatable_attributes, *TASK_RECORDS)
+
+    @property
+    def checkpoint(self) -> str | None:
+        """Return the checkpoint of the process, or ``None`` if it has none.
+
+        aiida-core's persister reads the checkpoint through this property and would hand anything that is not a
+        serialized bundle to ``plumpy``, which fails with an error that names neither the process nor the cause.
+
+        :raises CheckpointError: naming the process, if the stored checkpoint is not a serialized process bundle.
+        """
+        checkpoint = super().checkpoint
+        if checkpoint is not None and not (isinstance(checkpoint, str) and checkpoint.startswith(BUNDLE_TAG)):
+            raise CheckpointError(
+                f'WorkGraph<{self.pk}>: the checkpoint cannot be loaded: it is corrupt (not a serialized process '
+                f'bundle; it starts with {str(checkpoint)[:40]!r})'
+            )
+        return checkpoint
 
     def get_structure(self) -> dict[str, Any]:
         """Return the graph structure stored when the process was created.
