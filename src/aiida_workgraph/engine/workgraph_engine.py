@@ -252,17 +252,17 @@ class WorkGraphEngine(WorkChain):
     def advance(self) -> None:
         """Collect finished children, then launch every task whose inputs are ready."""
         changes: dict[tuple[str, str], Any] = {}
+        self._unstored_results: dict[str, Any] = {}
         for name in [name for name, state in self.ctx._states.items() if state == RUNNING]:
             node = self.ctx.pop(f'{CHILD_KEY}{name}', None)
             if node is not None:
                 self._child_finished(name, node, changes)
-        self._unstored_results: dict[str, Any] = {}
         for name in self.plan.order:
             if self._is_ready(name):
                 self._launch(self.plan.tasks[name], changes)
         with atomic(self.node.backend):
             for name, results in self._unstored_results.items():
-                changes[(TASK_RESULT, name)] = _pks(store_all(results))
+                self.ctx._results[name] = changes[(TASK_RESULT, name)] = _pks(store_all(results))
             if changes:
                 self.node.update_task_records(changes)
 
@@ -340,7 +340,13 @@ class WorkGraphEngine(WorkChain):
             self._task_finished(name, process_outputs(node), changes)
 
     def _task_finished(self, name: str, results: dict[str, Any], changes: dict[tuple[str, str], Any]) -> None:
-        self.ctx._results[name] = results
+        """Record the results of a finished task: the nodes in this interpreter, their pks in the checkpoint.
+
+        Results of plain functions get their pks when :meth:`advance` stores them at the end of the step.
+        """
+        self._result_nodes[name] = results
+        if name not in self._unstored_results:
+            self.ctx._results[name] = _pks(results)
         self._set_state(name, FINISHED, changes)
         for key, links in self.plan.ctx_writers.items():
             for link in links:
@@ -362,11 +368,22 @@ class WorkGraphEngine(WorkChain):
         elif task == GRAPH_CTX:
             source = self.ctx._graph_ctx
         else:
-            source = self.ctx._results.get(task, {})
+            source = self._results_of(task)
         if socket == OUTPUT_SOCKET_NAME:
             source = as_dict(source)
             return next(iter(source.values())) if len(source) == 1 else source
         return as_dict(get_nested(source, socket))
+
+    @property
+    def _result_nodes(self) -> dict[str, Any]:
+        """The result nodes of finished tasks loaded in this interpreter, by task (the checkpoint holds their pks)."""
+        return self.__dict__.setdefault('_result_node_cache', {})
+
+    def _results_of(self, task: str) -> dict[str, Any]:
+        """The result nodes of a finished task, loaded from their pks once per interpreter."""
+        if task not in self._result_nodes:
+            self._result_nodes[task] = _nodes(self.ctx._results.get(task, {}))
+        return self._result_nodes[task]
 
     def _task_inputs(self, plan: TaskPlan) -> dict[str, Any]:
         """The inputs of a task: its own values, the linked values and its plain values (metadata, options)."""
@@ -387,6 +404,13 @@ class WorkGraphEngine(WorkChain):
                 set_nested(values, socket, value)
         plain = self.structure['tasks'][plan.name].get('plain_inputs') or {}
         return merge_nested(values, as_dict(plain))
+
+
+def _nodes(tree: Any) -> Any:
+    """The nodes of a nested dict of pks."""
+    if isinstance(tree, dict):
+        return {key: _nodes(value) for key, value in tree.items()}
+    return orm.load_node(tree)
 
 
 def _pks(tree: Any) -> Any:
