@@ -92,11 +92,15 @@ class BudgetTracker:
             self._skip(group, n, test, reason, self.seconds * n / n_over)
         guess = self.estimate(group, n)
         if guess is not None and guess.expected > self.seconds:
-            growth = 'linear' if guess.exponent == 1 else f'growth n^{guess.exponent:.2f}'
-            reason = (
-                f'not run: about {guess.expected:.0f} s expected ({growth} from n={guess.n_from}: '
-                f'{guess.seconds_from:.2f} s; at least {guess.linear:.0f} s, linear), over the {self.budget_text}'
-            )
+            basis = f'n={guess.n_from}: {guess.seconds_from:.2f} s'
+            if guess.exponent == 1:
+                expected = f'at least {guess.linear:.0f} s expected (linear from {basis})'
+            else:
+                expected = (
+                    f'about {guess.expected:.0f} s expected (growth n^{guess.exponent:.2f} from {basis}; '
+                    f'at least {guess.linear:.0f} s, linear)'
+                )
+            reason = f'not run: {expected}, over the {self.budget_text}'
             self._skip(group, n, test, reason, guess.linear)
 
     def after(self, group: str, n: int, seconds: float) -> None:

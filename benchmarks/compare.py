@@ -108,6 +108,8 @@ def format_seconds(seconds: float) -> str:
         return f'{seconds * 1e6:.3g} µs'
     if seconds < 1:
         return f'{seconds * 1e3:.3g} ms'
+    if seconds >= 1000:
+        return f'{seconds:.0f} s'
     return f'{seconds:.3g} s'
 
 
