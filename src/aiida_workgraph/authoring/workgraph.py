@@ -231,8 +231,10 @@ class WorkGraph(Graph):
         return self.process.pk if self.process is not None else None
 
     def update(self) -> None:
-        """Refresh task states, task processes, task outputs and graph outputs from the database."""
-        from ..engine.task_runner import process_outputs
+        """Refresh task states, task processes, task outputs and graph outputs from the database.
+
+        The task processes and result nodes are loaded with a few queries, not one per task.
+        """
         from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
 
         if self.process is None:
@@ -244,6 +246,9 @@ class WorkGraph(Graph):
         processes = node.task_record(TASK_PROCESS)
         results = node.task_record(TASK_RESULT)
         errors = node.task_record(TASK_ERROR)
+        nodes = _load_nodes({*processes.values(), *(pk for _, pk in _flatten(results))})
+        finished = [pk for pk in processes.values() if nodes[pk].is_finished_ok]
+        process_outputs = _process_outputs(finished)
         for task in self.tasks:
             if task.name in BUILTIN_TASKS:
                 continue
@@ -251,11 +256,10 @@ class WorkGraph(Graph):
             task.log = errors.get(task.name, '')
             outputs: dict[str, Any] = {}
             if task.name in processes:
-                task.process = orm.load_node(processes[task.name])
-                if task.process.is_finished_ok:
-                    outputs = process_outputs(task.process)
+                task.process = nodes[processes[task.name]]
+                outputs = process_outputs.get(task.process.pk, {})
             if task.name in results:
-                outputs = _load_pks(results[task.name])
+                outputs = _map_tree(results[task.name], nodes.__getitem__)
             _set_output_values(task, outputs)
         graph_outputs = node.base.links.get_outgoing(link_type=LinkType.RETURN).nested()
         if graph_outputs:
@@ -351,10 +355,45 @@ def _flatten(tree: Any, prefix: str = '') -> list[tuple[str, Any]]:
     return [(prefix, tree)] if prefix else []
 
 
-def _load_pks(tree: Any) -> Any:
+def _map_tree(tree: Any, function: Any) -> Any:
+    """Apply ``function`` to every leaf of a nested dict."""
     if isinstance(tree, dict):
-        return {key: _load_pks(value) for key, value in tree.items()}
-    return orm.load_node(tree)
+        return {key: _map_tree(value, function) for key, value in tree.items()}
+    return function(tree)
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _load_nodes(pks: set[int]) -> dict[int, orm.Node]:
+    """Load nodes by pk, with one query per 500 pks."""
+    nodes: dict[int, orm.Node] = {}
+    for chunk in _chunks(sorted(pks)):
+        query = orm.QueryBuilder().append(orm.Node, filters={'id': {'in': chunk}})
+        nodes.update((node.pk, node) for node in query.all(flat=True))
+    return nodes
+
+
+def _process_outputs(process_pks: list[int]) -> dict[int, dict[str, Any]]:
+    """The outputs of processes as nested dicts of nodes, by process pk, with one query per 500 processes."""
+    from ..engine.workgraph_engine import set_nested
+
+    outputs: dict[int, dict[str, Any]] = {}
+    link_types = [LinkType.CREATE.value, LinkType.RETURN.value]
+    for chunk in _chunks(sorted(process_pks)):
+        query = orm.QueryBuilder()
+        query.append(orm.ProcessNode, filters={'id': {'in': chunk}}, project='id', tag='process')
+        query.append(
+            orm.Data,
+            with_incoming='process',
+            edge_filters={'type': {'in': link_types}},
+            edge_project='label',
+            project='*',
+        )
+        for pk, data, label in query.all():
+            set_nested(outputs.setdefault(pk, {}), label.replace('__', '.'), data)
+    return outputs
 
 
 def _set_output_values(task: Any, outputs: dict[str, Any]) -> None:
