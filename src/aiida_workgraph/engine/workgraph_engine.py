@@ -10,6 +10,7 @@ from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import WorkChain, while_
 from aiida.orm.entities import EntityTypes
+from plumpy.process_states import ProcessState
 from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
@@ -240,6 +241,7 @@ class WorkGraphEngine(WorkChain):
         """Initialise the runtime state: task states, results and the graph context."""
         self.ctx._states = {}
         self.ctx._results = {}
+        self.ctx._children = {}
         self.ctx._graph_ctx = as_dict(self.inputs.workgraph_data.get('ctx', {}))
 
     def has_pending_work(self) -> bool:
@@ -254,12 +256,16 @@ class WorkGraphEngine(WorkChain):
         changes: dict[tuple[str, str], Any] = {}
         self._unstored_results: dict[str, Any] = {}
         for name in [name for name, state in self.ctx._states.items() if state == RUNNING]:
-            node = self.ctx.pop(f'{CHILD_KEY}{name}', None)
-            if node is not None:
+            node = self.ctx.get(f'{CHILD_KEY}{name}')
+            if isinstance(node, orm.ProcessNode):  # resolved; until then the key holds the awaitable
+                del self.ctx[f'{CHILD_KEY}{name}']
+                del self.ctx._children[name]
                 self._child_finished(name, node, changes)
         for name in self.plan.order:
             if self._is_ready(name):
                 self._launch(self.plan.tasks[name], changes)
+        for name, pk in self.ctx._children.items():
+            self.to_context(**{f'{CHILD_KEY}{name}': orm.load_node(pk)})
         with atomic(self.node.backend):
             for name, results in self._unstored_results.items():
                 self.ctx._results[name] = changes[(TASK_RESULT, name)] = _pks(store_all(results))
@@ -278,6 +284,18 @@ class WorkGraphEngine(WorkChain):
         return None
 
     # endregion
+
+    def _on_awaitable_finished(self, awaitable: Any) -> None:
+        """Go on as soon as one child process finished, instead of waiting for every child still running.
+
+        Each step awaits every running child anew; a callback of an awaitable that a later step replaced finds it
+        gone and does nothing, as the child's awaitable of the current step is resolved by its own callback.
+        """
+        if awaitable not in self._awaitables:
+            return
+        super()._on_awaitable_finished(awaitable)
+        if self.state == ProcessState.WAITING and self._awaitables:
+            self.resume()
 
     def _task_state(self, name: str) -> str:
         return self.ctx._states.get(name, PLANNED)
@@ -325,9 +343,9 @@ class WorkGraphEngine(WorkChain):
             self._task_failed(name, f'could not launch: {type(exception).__name__}: {exception}', changes)
 
     def _submit_child(self, name: str, process_class: Any, inputs: dict[str, Any], changes: dict) -> None:
-        """Submit a child process for task ``name`` and wait for it before the next step."""
+        """Submit a child process for task ``name``; the engine goes on when it (or another child) finished."""
         node = self.submit(process_class, **inputs)
-        self.to_context(**{f'{CHILD_KEY}{name}': node})
+        self.ctx._children[name] = node.pk
         changes[(TASK_PROCESS, name)] = node.pk
         self._set_state(name, RUNNING, changes)
         self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
