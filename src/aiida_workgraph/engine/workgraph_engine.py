@@ -226,14 +226,10 @@ class WorkGraphEngine(WorkChain):
 
     def _inputs_from_node(self) -> dict[str, Any]:
         """Rebuild the process inputs from the input links and the structure stored on the node."""
-        inputs: dict[str, Any] = defaultdict(dict)
-        links = self.node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
-        inputs.update(links)
-        workgraph_data = dict(inputs.get('workgraph_data', {}))
-        workgraph_data['structure'] = self.node.get_structure()
-        inputs['workgraph_data'] = workgraph_data
+        inputs = self.node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
+        inputs['workgraph_data'] = {**inputs.get('workgraph_data', {}), 'structure': self.node.get_structure()}
         inputs['metadata'] = self.node.get_metadata_inputs() or {}
-        return dict(inputs)
+        return inputs
 
     # region outline
 
