@@ -1,0 +1,51 @@
+"""States of a task instance and the actions that change them (importable as upstream's ``aiida_workgraph.enums``).
+
+Both are ``str`` enums: a state compares equal to its name (``TaskState.FINISHED == 'FINISHED'``), which is how it
+is written to the node's task records and to checkpoints.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class TaskState(str, Enum):
+    """The state of one task instance in a running WorkGraph.
+
+    ``SKIPPED`` means a task it depends on failed (or was killed); ``NOT_TAKEN`` means the task sits in a branch or
+    loop body that the control flow did not enter, which is not a failure.
+    """
+
+    PLANNED = 'PLANNED'
+    READY = 'READY'
+    RUNNING = 'RUNNING'
+    FINISHED = 'FINISHED'
+    FAILED = 'FAILED'
+    SKIPPED = 'SKIPPED'
+    NOT_TAKEN = 'NOT_TAKEN'
+    KILLED = 'KILLED'
+    PAUSED = 'PAUSED'
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TaskAction(str, Enum):
+    """An action asked of a task of a running WorkGraph (``pause_tasks``, ``play_tasks``, ``kill_tasks``...)."""
+
+    PAUSE = 'PAUSE'
+    PLAY = 'PLAY'
+    SKIP = 'SKIP'
+    RESET = 'RESET'
+    KILL = 'KILL'
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: States a task instance does not leave on its own.
+TERMINAL_TASK_STATES = frozenset(
+    {TaskState.FINISHED, TaskState.FAILED, TaskState.SKIPPED, TaskState.NOT_TAKEN, TaskState.KILLED}
+)
+
+__all__ = ['TERMINAL_TASK_STATES', 'TaskAction', 'TaskState']
