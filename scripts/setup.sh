@@ -7,7 +7,7 @@
 #
 # 1. a virtual environment ($WORKGRAPH_VENV, default: .venv in the repository), made with $PYTHON (default:
 #    python3.11, else python3; 3.10 or newer);
-# 2. `pip install -e .[tests]` into it (skipped when pyproject.toml and the interpreter are unchanged since the last
+# 2. `pip install -e .[tests,docs]` into it (skipped when pyproject.toml and the interpreter are unchanged since the last
 #    successful install);
 # 3. an AiiDA profile: AIIDA_PATH is yours if you set it, else .aiida in the repository (never silently ~/.aiida);
 #    if that configuration has no default profile, `verdi presto --use-zeromq` makes one (SQLite + ZeroMQ: no
@@ -90,14 +90,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 _SETUP_STAMP="$WORKGRAPH_VENV/.aiida-workgraph-setup"
 _SETUP_WANT="$(cat "$REPO_ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1) $REPO_ROOT $("$VENV_PYTHON" --version 2>&1)"
 if [ -f "$_SETUP_STAMP" ] && [ "$(cat "$_SETUP_STAMP")" = "$_SETUP_WANT" ] \
-    && "$VENV_PYTHON" -c 'import aiida_workgraph, aiida, pytest' >/dev/null 2>&1; then
-    _setup_log 'packages: up to date (pip install -e .[tests] skipped)'
+    && "$VENV_PYTHON" -c 'import aiida_workgraph, aiida, pytest, sphinx, myst_parser, sphinx_gallery' >/dev/null 2>&1; then
+    _setup_log 'packages: up to date (pip install -e .[tests,docs] skipped)'
 else
-    _setup_log 'installing the package and its test dependencies: pip install -e .[tests]'
+    _setup_log 'installing the package with its test and docs dependencies: pip install -e .[tests,docs]'
     _SETUP_START=$SECONDS
     # (Some machines' pip configuration names local package folders that may not exist: pip then prints one
     # "WARNING: Location '...' is ignored" per package, which is noise; pip's own exit status is kept.)
-    "$VENV_PYTHON" -m pip install --quiet --progress-bar off -e "$REPO_ROOT[tests]" 2>&1 \
+    "$VENV_PYTHON" -m pip install --quiet --progress-bar off -e "$REPO_ROOT[tests,docs]" 2>&1 \
         | { grep -v "^WARNING: Location '.*' is ignored" || true; }
     printf '%s\n' "$_SETUP_WANT" >"$_SETUP_STAMP"
     _setup_log "packages installed in $((SECONDS - _SETUP_START)) s"
