@@ -23,8 +23,9 @@ sys.path.insert(0, str(REPOSITORY / 'src'))
 # Importing aiida creates its configuration folder: never let a docs build fall back to ~/.aiida.
 os.environ.setdefault('AIIDA_PATH', str(DOCS / '_build' / 'aiida'))
 
-import aiida_workgraph  # noqa: E402
 from aiida.common.warnings import AiidaDeprecationWarning  # noqa: E402
+
+import aiida_workgraph  # noqa: E402
 
 # Reading aiida-core's classes for the API reference touches their deprecated attributes: not the reader's concern.
 warnings.filterwarnings('ignore', category=AiidaDeprecationWarning)
