@@ -39,3 +39,25 @@ def refused_before_storing() -> Callable[..., contextlib.AbstractContextManager[
         assert count_nodes() == before, 'a node was stored although the values were refused'
 
     return expect
+
+
+@pytest.fixture
+def wait_terminated() -> Callable[..., Any]:
+    """Return a function that waits until the process of a pk is terminated and returns its node.
+
+    :raises AssertionError: with the end of the daemon log if it is not terminated within ``timeout`` seconds.
+    """
+    import time
+
+    from aiida import orm
+
+    def wait(pk: int, client: Any, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while not (node := orm.load_node(pk)).is_terminated:
+            if time.monotonic() > deadline:
+                with open(client.daemon_log_file, encoding='utf-8') as handle:
+                    raise AssertionError(f'process {pk} did not terminate:\n{handle.read()[-6000:]}')
+            time.sleep(0.2)
+        return node
+
+    return wait

@@ -8,7 +8,7 @@ from typing import Any
 from aiida.common.log import AIIDA_LOGGER
 from aiida.orm import WorkChainNode
 
-from ..serialization.checkpoint import CheckpointError
+from ..serialization.checkpoint_loader import check_checkpoint
 
 STRUCTURE_FILENAME = 'workgraph.json'
 TASK_STATE = 'task_states'
@@ -16,8 +16,6 @@ TASK_PROCESS = 'task_processes'
 TASK_RESULT = 'task_results'
 TASK_ERROR = 'task_errors'
 TASK_RECORDS = (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)
-#: How every checkpoint written by aiida-core's persister (a serialized ``plumpy`` bundle) starts.
-BUNDLE_TAG = '!plumpy:bundle'
 
 
 class WorkGraphNode(WorkChainNode):
@@ -32,19 +30,18 @@ class WorkGraphNode(WorkChainNode):
 
     @property
     def checkpoint(self) -> str | None:
-        """Return the checkpoint of the process, or ``None`` if it has none.
+        """Return the checkpoint of the process, or ``None`` if it has none, after checking that it is safe to load.
 
-        aiida-core's persister reads the checkpoint through this property and would hand anything that is not a
-        serialized bundle to ``plumpy``, which fails with an error that names neither the process nor the cause.
+        aiida-core's persister reads the checkpoint through this property and loads it with an unsafe YAML loader;
+        :func:`~aiida_workgraph.serialization.checkpoint_loader.check_checkpoint` refuses it first if it holds
+        anything a WorkGraph checkpoint does not (a ``!!python/object/apply:os.system`` tag...), constructing nothing.
 
-        :raises CheckpointError: naming the process, if the stored checkpoint is not a serialized process bundle.
+        :raises CheckpointError: naming the process and the cause, if the checkpoint is not a serialized process
+            bundle or holds a tag or class that is not allowed.
         """
         checkpoint = super().checkpoint
-        if checkpoint is not None and not (isinstance(checkpoint, str) and checkpoint.startswith(BUNDLE_TAG)):
-            raise CheckpointError(
-                f'WorkGraph<{self.pk}>: the checkpoint cannot be loaded: it is corrupt (not a serialized process '
-                f'bundle; it starts with {str(checkpoint)[:40]!r})'
-            )
+        if checkpoint is not None:
+            check_checkpoint(checkpoint, f'WorkGraph<{self.pk}>', self.process_class)
         return checkpoint
 
     def get_structure(self) -> dict[str, Any]:
