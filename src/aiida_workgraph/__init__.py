@@ -9,12 +9,15 @@ from node_graph.tasks import TaskPool
 
 from . import socket_spec
 from . import socket_spec as spec
+from . import task as _task_module  # the module `aiida_workgraph.task`, loaded before the name `task` is bound below
 from .authoring.decorator import task
-from .authoring.task import Task
 from .authoring.workgraph import WorkGraph
 from .authoring.zones import If, Map, While, Zone, shelljob
 from .serialization.errors import WorkGraphSerializationError
 from .socket_spec import dynamic, meta, namespace, select
+from .task import Task
+
+del _task_module
 
 __version__ = '0.9.1'
 

@@ -13,7 +13,7 @@ from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
 from node_graph.utils.function import is_function_like, prepare_function_inputs
 
-from ..socket_spec import infer_specs_from_callable, validate_socket_data
+from ..socket_spec import check_function_input_names, infer_specs_from_callable, validate_socket_data
 from ..tasks import task_types
 from ..tasks.pythonjob import add_job_inputs
 from .process_spec import process_specs
@@ -82,6 +82,7 @@ def build_handle(
     """
     if isinstance(obj, BaseHandle):
         return obj
+    check_function_input_names(obj)
     kind = kind or task_kind(obj)
     inputs = validate_socket_data(inputs)
     outputs = validate_socket_data(outputs)

@@ -8,8 +8,18 @@ from aiida.engine.processes.ports import PortNamespace
 from node_graph.socket_meta import SocketMeta
 from node_graph.socket_spec import SocketSpec
 
-ANY = 'node_graph.any'
-NAMESPACE = 'node_graph.namespace'
+from ..registry import type_mapping
+from ..socket_spec import ANY, NAMESPACE
+
+
+def port_identifier(port: Any) -> str:
+    """The socket identifier of a port: its ``valid_type`` through the type mapping when that is one type, else any."""
+    valid_type = getattr(port, 'valid_type', None)
+    if isinstance(valid_type, tuple) and len(valid_type) == 1:
+        valid_type = valid_type[0]
+    if isinstance(valid_type, type):
+        return type_mapping.get(valid_type, ANY)
+    return ANY
 
 
 def port_to_spec(port: Any, *, is_input: bool) -> SocketSpec:
@@ -31,7 +41,7 @@ def port_to_spec(port: Any, *, is_input: bool) -> SocketSpec:
         item = SocketSpec(ANY, meta=SocketMeta(required=False)) if port.dynamic else None
         return SocketSpec(NAMESPACE, fields=fields, item=item, meta=meta)
     meta = SocketMeta(required=required, is_metadata=plain, help=port.help, call_role='kwargs' if is_input else None)
-    return SocketSpec(ANY, meta=meta)
+    return SocketSpec(port_identifier(port), meta=meta)
 
 
 def process_specs(process_class: Any) -> tuple[SocketSpec, SocketSpec]:

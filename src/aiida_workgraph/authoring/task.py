@@ -1,19 +1,41 @@
-"""The task of a WorkGraph: a node-graph task that also knows the AiiDA process that ran it."""
+"""The task of a WorkGraph: a node-graph task with ``workgraph.*`` sockets that knows the AiiDA process that ran it.
+
+A class that subclasses :class:`Task` with ``_default_spec = TaskSpec(...)`` can be passed to
+``WorkGraph.add_task``; :func:`resolve_task_identifier` turns what ``add_task`` receives into a spec.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from aiida import orm
+from node_graph.executor import ExecutorMode, SafeExecutor
 from node_graph.task import Task as NodeGraphTask
+from node_graph.task_spec import BaseHandle, TaskSpec
+
+from ..registry import registry_hub
+from ..socket_spec import WorkGraphSocketSpecAPI
 
 
 class Task(NodeGraphTask):
     """A task of a :class:`~aiida_workgraph.WorkGraph`.
 
-    Besides node-graph's sockets, state and spec it carries ``process``: the AiiDA process node that ran it, when
-    it ran as an AiiDA process (calcfunction, CalcJob, WorkChain, PythonJob).
+    Its sockets are ``workgraph.*`` sockets (typed sockets check a value's type when it is set). Besides
+    node-graph's sockets, state and spec it carries ``process``: the AiiDA process node that ran it, when it ran as
+    an AiiDA process (calcfunction, CalcJob, WorkChain, PythonJob).
     """
+
+    _REGISTRY = registry_hub
+    _SOCKET_SPEC_API = WorkGraphSocketSpecAPI
+    _default_spec = TaskSpec(
+        identifier='workgraph.any',
+        task_type='Normal',
+        inputs=WorkGraphSocketSpecAPI.namespace(),
+        outputs=WorkGraphSocketSpecAPI.namespace(),
+        catalog='Base',
+        base_class_path='aiida_workgraph.authoring.task.Task',
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,5 +46,56 @@ class Task(NodeGraphTask):
         """The pk of the process node that ran this task, if any."""
         return self.process.pk if self.process is not None else None
 
+    def set_from_builder(self, builder: Any) -> None:
+        """Set this task's inputs (``metadata`` included) from a ``ProcessBuilder`` of the process it runs.
+
+        :raises TypeError: if ``builder`` is not a ``ProcessBuilder``.
+        :raises ValueError: if the builder is for another process than the one this task runs.
+        """
+        from aiida.engine import ProcessBuilder
+
+        if not isinstance(builder, ProcessBuilder):
+            raise TypeError(f'set_from_builder() expects a ProcessBuilder, got {type(builder).__name__}')
+        process_class = task_callable(self.spec)
+        process_class = getattr(process_class, 'process_class', process_class)
+        if process_class is not builder.process_class:
+            expected = getattr(process_class, '__name__', repr(process_class))
+            raise ValueError(
+                f'the builder is for {builder.process_class.__name__}, but task {self.name!r} runs {expected}'
+            )
+        self.set_inputs(builder._inputs(prune=True))
+
     def _new_for_copy(self, name: str | None, graph: Any, spec: Any) -> Task:
         return self.__class__(name=name, uuid=None, graph=graph, spec=spec)
+
+
+def task_callable(spec: TaskSpec) -> Any:
+    """The function or process class that a task spec's executor names (``None`` if it has no executor).
+
+    :raises ImportError: if the executor cannot be imported or unpickled in this interpreter.
+    """
+    executor = spec.executor
+    if executor is None:
+        return None
+    if executor.mode == ExecutorMode.PICKLED_CALLABLE:
+        import base64
+
+        import cloudpickle
+
+        obj = cloudpickle.loads(base64.b64decode(executor.pickled_callable.encode('utf-8')))
+    else:
+        obj = SafeExecutor(**executor.to_dict()).callable
+    return obj._callable if isinstance(obj, BaseHandle) else obj
+
+
+def resolve_task_identifier(identifier: Any) -> Any:
+    """Return the spec (or handle) of a ``Task`` subclass, unchanged anything else.
+
+    A ``Task`` subclass is added through its ``_default_spec``, whose ``base_class_path`` names the class.
+    """
+    if inspect.isclass(identifier) and issubclass(identifier, NodeGraphTask):
+        return identifier._default_spec
+    return identifier
+
+
+__all__ = ['Task', 'resolve_task_identifier', 'task_callable']

@@ -14,9 +14,11 @@ from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
 from node_graph.task_spec import BaseHandle, TaskSpec
 
+from ..registry import registry_hub
 from ..serialization.report import ValidationReport
+from ..socket_spec import WorkGraphSocketSpecAPI
 from .decorator import build_handle
-from .task import Task
+from .task import Task, resolve_task_identifier
 
 TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
 
@@ -29,7 +31,8 @@ def _load_task_entry_point(identifier: str) -> BaseHandle:
     found = entry_points().select(group=TASK_ENTRY_POINT_GROUP, name=identifier)
     if not found:
         raise ValueError(f'no task entry point named {identifier!r} in the group {TASK_ENTRY_POINT_GROUP!r}')
-    return build_handle(next(iter(found)).load())
+    loaded = resolve_task_identifier(next(iter(found)).load())
+    return loaded if isinstance(loaded, TaskSpec) else build_handle(loaded)
 
 
 class WorkGraph(Graph):
@@ -43,6 +46,8 @@ class WorkGraph(Graph):
     """
 
     platform = 'aiida_workgraph'
+    _REGISTRY = registry_hub
+    _SOCKET_SPEC_API = WorkGraphSocketSpecAPI
 
     def __init__(self, name: str = 'WorkGraph', inputs: Any = None, outputs: Any = None, **kwargs: Any) -> None:
         super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
@@ -54,7 +59,8 @@ class WorkGraph(Graph):
         """Add a task and set its inputs.
 
         :param identifier: a task handle, a plain function, a process function, a process class, a
-            ``ProcessBuilder`` or a task entry point name such as ``'workgraph.test_add'``.
+            ``ProcessBuilder``, a ``Task`` subclass with a ``_default_spec``, or a task entry point name such as
+            ``'workgraph.test_add'``.
         :param name: the task name; it must be a valid AiiDA link label.
         :raises ValueError: if the name is not a valid link label or the identifier is unknown.
         """
@@ -67,7 +73,8 @@ class WorkGraph(Graph):
             ep.name for ep in entry_points().select(group=TASK_ENTRY_POINT_GROUP)
         }:
             identifier = _load_task_entry_point(identifier)
-        elif not isinstance(identifier, (str, TaskSpec)):
+        identifier = resolve_task_identifier(identifier)
+        if not isinstance(identifier, (str, TaskSpec, BaseHandle)):
             identifier = build_handle(identifier)
         if name is not None:
             self._validate_task_name(name)

@@ -1,0 +1,1 @@
+"""Ready-made task functions (``aiida_workgraph.executors.test``)."""

@@ -1,0 +1,1 @@
+"""The socket and property classes of WorkGraph tasks, registered under the ``workgraph.*`` identifiers."""
