@@ -13,14 +13,14 @@ import json
 import socket
 import threading
 import types
-from collections.abc import Mapping
 from typing import Any
 
 from aiida import orm
 from aiida.common.exceptions import ValidationError
 from aiida.orm.implementation.utils import clean_value
 
-from .errors import type_name
+from .content import ContentWalker, storage_refuses_nul
+from .errors import ConversionRefused
 
 BASE_TYPES = (orm.Int, orm.Float, orm.Str, orm.Bool, orm.List, orm.Dict)
 FIX_MODULE = 'move it to an importable module (a daemon worker cannot import __main__)'
@@ -41,30 +41,6 @@ _LIVE_TYPES = (
     (_LOCK_TYPES, 'a lock is runtime state and cannot be stored', 'create the lock inside the task'),
     (socket.socket, 'a socket is a live connection and cannot be stored', 'open the connection inside the task'),
 )
-
-
-_WHOLE_VALUE = object()
-
-
-class ConversionRefused(Exception):
-    """Raised by the functions of this module when a value cannot be kept.
-
-    :param reason: why the value cannot be kept.
-    :param fix: what the user can do about it.
-    :param subpath: where inside the value (a dict or list) the refused item sits, e.g. ``.k`` or ``[2]``.
-    :param value: the refused inner item (its type is reported instead of the whole value's).
-    """
-
-    def __init__(self, reason: str, fix: str, subpath: str = '', value: Any = _WHOLE_VALUE):
-        super().__init__(reason)
-        self.reason = reason
-        self.fix = fix
-        self.subpath = subpath
-        self.value = value
-
-    def type_name(self, value: Any) -> str:
-        """Return ``module.Class`` of the refused value: the inner one when the refusal names one, else ``value``."""
-        return type_name(value if self.value is _WHOLE_VALUE else self.value)
 
 
 def _serializers() -> dict[str, str]:
@@ -103,28 +79,6 @@ def _refuse_live_objects(value: Any, nested: bool = False) -> None:
         raise ConversionRefused('tuples have no serializer', 'pass a list instead')
 
 
-def _walk_content(value: Any, check_leaf: Any, subpath: str = '') -> None:
-    """Call ``check_leaf(item, subpath)`` on every item inside nested dicts, lists and tuples.
-
-    :raises ConversionRefused: for a dict key that is not a string (JSON needs string keys), naming the dict.
-    """
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ConversionRefused(
-                    f'dict key {key!r} is a {type(key).__name__}, but JSON needs string keys',
-                    'use string keys',
-                    subpath,
-                    value,
-                )
-            _walk_content(item, check_leaf, f'{subpath}.{key}')
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _walk_content(item, check_leaf, f'{subpath}[{index}]')
-    else:
-        check_leaf(item=value, subpath=subpath)
-
-
 def _storable_reason(exception: Exception, what: str = '') -> tuple[str, str]:
     """Return the reason and fix for a value the database refused (``clean_value``'s ``ValidationError``).
 
@@ -135,33 +89,41 @@ def _storable_reason(exception: Exception, what: str = '') -> tuple[str, str]:
     return f'{what}not JSON-serializable ({exception})', FIX_CONTENT
 
 
-def _check_stored_leaf(item: Any, subpath: str) -> None:
-    """Refuse an item inside a dict or list that the database cannot store, naming where it sits."""
+def _check_stored_leaf(item: Any) -> None:
+    """Refuse an item inside a dict or list that the database cannot store (its place is added by the walker)."""
+    _refuse_live_objects(item, nested=True)
     try:
-        _refuse_live_objects(item, nested=True)
         clean_value(item)
-    except ConversionRefused as refused:
-        raise ConversionRefused(refused.reason, refused.fix, subpath, item) from refused
     except ValidationError as exception:
         reason, fix = _storable_reason(exception)
         if fix == FIX_CONTENT:
             reason = 'inside a dict or list only JSON values can be stored'
-        raise ConversionRefused(reason, fix, subpath, item) from exception
+        raise ConversionRefused(reason, fix) from exception
 
 
 def _check_content(value: Any) -> None:
-    """Refuse a dict or list whose items the database cannot store: non-string keys, live objects, sets,
-    objects without a JSON form, NaN and infinity. The refusal names the item's place (``.k``, ``[2]``).
+    """Refuse a dict or list the database cannot store: non-string keys, cycles, too deep nesting, strings it
+    cannot hold, live objects, sets, objects without a JSON form, NaN and infinity. The refusal names the item's
+    place (``.k``, ``[2]``).
     """
-    _walk_content(value, _check_stored_leaf)
+    ContentWalker(_check_stored_leaf, storage_refuses_nul()).walk(value)
+
+
+def _check_attribute_leaf(item: Any) -> None:
+    """Refuse an attribute value of a converted node that the database cannot store."""
+    try:
+        clean_value(item)
+    except ValidationError as exception:
+        raise ConversionRefused(*_storable_reason(exception, 'its stored form is ')) from exception
 
 
 def _check_attributes(node: orm.Data) -> None:
-    """Refuse a converted node whose attributes the database cannot store (it would fail only when stored)."""
+    """Refuse a converted node whose attributes the database cannot store (it would fail only when stored): values
+    without a JSON form, NaN, strings the storage refuses, too deep nesting."""
     try:
-        clean_value(node.base.attributes.all)
-    except ValidationError as exception:
-        raise ConversionRefused(*_storable_reason(exception, 'its stored form is ')) from exception
+        ContentWalker(_check_attribute_leaf, storage_refuses_nul()).walk(node.base.attributes.all)
+    except ConversionRefused as refused:
+        raise ConversionRefused(refused.reason, refused.fix) from refused
 
 
 def check_storable(value: Any, node: orm.Data) -> None:
@@ -171,7 +133,8 @@ def check_storable(value: Any, node: orm.Data) -> None:
     """
     if isinstance(value, (dict, list)):
         _check_content(value)
-    _check_attributes(node)
+    if not (isinstance(value, (dict, list)) and isinstance(node, (orm.List, orm.Dict))):
+        _check_attributes(node)
 
 
 def diagnose(value: Any, *, for_daemon: bool) -> None:
@@ -269,7 +232,8 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
         raise ConversionRefused('no serializer is registered for this type', FIX_SERIALIZER) from exception
     except Exception as exception:  # noqa: BLE001 - a third-party serializer may raise anything
         raise ConversionRefused(f'its serializer failed: {exception}', FIX_SERIALIZER) from exception
-    _check_attributes(node)
+    if not (isinstance(value, (dict, list)) and isinstance(node, (orm.List, orm.Dict))):
+        _check_attributes(node)  # the content of a dict or list was checked item by item above
     if not isinstance(node, BASE_TYPES):
         _check_round_trip(value, node, for_daemon)
     return node
@@ -286,19 +250,17 @@ def check_json(value: Any) -> None:
 
     :raises ConversionRefused: if it is not.
     """
-    _walk_content(value, _check_json_leaf)
+    ContentWalker(_check_json_leaf, storage_refuses_nul(), finite_floats=False).walk(value)
 
 
-def _check_json_leaf(item: Any, subpath: str) -> None:
-    """Refuse an item of a plain value that ``json.dumps`` cannot write, naming where it sits."""
-    if isinstance(item, (type(None), bool, int, float, str)):
+def _check_json_leaf(item: Any) -> None:
+    """Refuse an item of a plain value that ``json.dumps`` cannot write (its place is added by the walker)."""
+    if isinstance(item, float):
         return
     try:
         json.dumps(item)
     except (TypeError, ValueError) as exception:
-        raise ConversionRefused(
-            f'not JSON-serializable ({exception})', 'pass plain JSON values here', subpath, item
-        ) from exception
+        raise ConversionRefused(f'not JSON-serializable ({exception})', 'pass plain JSON values here') from exception
 
 
 def to_python(data: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,27 @@ def type_name(value: object) -> str:
     """Return ``module.Class`` for the type of ``value``."""
     value_type = type(value)
     return f'{value_type.__module__}.{value_type.__qualname__}'
+
+
+class ConversionRefused(Exception):
+    """Raised by the conversion functions when a value cannot be kept; the walk turns it into a :class:`ValueProblem`.
+
+    :param reason: why the value cannot be kept.
+    :param fix: what the user can do about it.
+    :param subpath: where inside the value (a dict or list) the refused item sits, e.g. ``.k`` or ``[2]``.
+    :param value: the refused inner item (its type is reported instead of the whole value's).
+    """
+
+    #: ``value`` when the refusal is about the whole value.
+    WHOLE_VALUE: Any = object()
+
+    def __init__(self, reason: str, fix: str, subpath: str = '', value: Any = WHOLE_VALUE):
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+        self.subpath = subpath
+        self.value = value
+
+    def type_name(self, value: Any) -> str:
+        """Return ``module.Class`` of the refused value: the inner one when the refusal names one, else ``value``."""
+        return type_name(value if self.value is self.WHOLE_VALUE else self.value)

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiida import orm
 
+from .content import FIX_CYCLE, FIX_DEPTH, MAX_DEPTH, check_string, storage_refuses_nul
 from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data
 from .errors import ValueProblem, type_name
 from .schema import DATA, NAMESPACE, PLAIN, Slot
@@ -44,24 +45,15 @@ class InputWalker:
         self.problems: list[ValueProblem] = []
         self.visited: list[str] = []
         self.report: dict[str, str] = {}
+        self.refuse_nul = storage_refuses_nul()
+        self._open: set[int] = set()
 
     def walk(self, value: Any, slot: Slot, path: str, data: dict, plain: dict, key: str) -> None:
         """Visit ``value`` at ``path`` and put its converted form into ``data`` or ``plain`` under ``key``."""
         if value is None:
             return
         if slot.kind == NAMESPACE and isinstance(value, dict):
-            data_child: dict[str, Any] = {}
-            plain_child: dict[str, Any] = {}
-            for child_key, child_value in value.items():
-                if not isinstance(child_key, str):
-                    reason = f'dict key {child_key!r} is a {type(child_key).__name__}, but JSON needs string keys'
-                    self.problems.append(ValueProblem(path, type_name(value), reason, 'use string keys'))
-                    continue
-                self.walk(child_value, slot.child(child_key), f'{path}.{child_key}', data_child, plain_child, child_key)
-            if data_child:
-                data[key] = data_child
-            if plain_child:
-                plain[key] = plain_child
+            self._walk_namespace(value, slot, path, data, plain, key)
             return
         self.visited.append(path)
         try:
@@ -78,6 +70,38 @@ class InputWalker:
             return
         data[key] = node
         self.report[path] = type_name(node)
+
+    def _walk_namespace(self, value: dict, slot: Slot, path: str, data: dict, plain: dict, key: str) -> None:
+        """Visit the keys of a namespace (a dict whose keys are ports or ``ctx`` names), refusing bad keys and a
+        namespace that contains itself or is nested too deep."""
+        problem = None
+        if id(value) in self._open:
+            problem = (f'it contains itself (a {type(value).__name__} that holds itself)', FIX_CYCLE)
+        elif len(self._open) >= MAX_DEPTH:
+            problem = (f'dicts and lists are nested deeper than {MAX_DEPTH} levels', FIX_DEPTH)
+        if problem:
+            self.problems.append(ValueProblem(path, type_name(value), *problem))
+            return
+        self._open.add(id(value))
+        data_child: dict[str, Any] = {}
+        plain_child: dict[str, Any] = {}
+        for child_key, child_value in value.items():
+            if not isinstance(child_key, str):
+                reason = f'dict key {child_key!r} is a {type(child_key).__name__}, but JSON needs string keys'
+                self.problems.append(ValueProblem(path, type_name(value), reason, 'use string keys'))
+                continue
+            try:
+                check_string(child_key, self.refuse_nul)
+            except ConversionRefused as refused:
+                place = f'{path}[{child_key!r}]'
+                self.problems.append(ValueProblem(place, 'builtins.str', f'its key: {refused.reason}', refused.fix))
+                continue
+            self.walk(child_value, slot.child(child_key), f'{path}.{child_key}', data_child, plain_child, child_key)
+        self._open.discard(id(value))
+        if data_child:
+            data[key] = data_child
+        if plain_child:
+            plain[key] = plain_child
 
     def _convert(self, value: Any, slot: Slot) -> orm.Data:
         """Convert one leaf: the port's own serializer when it has one, else our rules."""
