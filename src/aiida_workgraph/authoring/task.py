@@ -40,6 +40,7 @@ class Task(NodeGraphTask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.process: orm.ProcessNode | None = None
+        self.state = 'PLANNED'
 
     @property
     def pk(self) -> int | None:

@@ -18,6 +18,7 @@ from ..registry import registry_hub
 from ..serialization.report import ValidationReport
 from ..socket_spec import WorkGraphSocketSpecAPI
 from .decorator import build_handle
+from .inspection import graph_provenance, graph_repr, graph_summary
 from .task import Task, resolve_task_identifier
 
 TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
@@ -300,6 +301,25 @@ class WorkGraph(Graph):
         graph.process = node
         graph.update()
         return graph
+
+    # endregion
+
+    # region inspection
+
+    def __repr__(self) -> str:
+        return graph_repr(self)
+
+    def show(self) -> None:
+        """Print the graph's name, process pk and state, and a table of its tasks with their process pk and state."""
+        print(graph_summary(self))
+
+    def generate_provenance_graph(self, **kwargs: Any) -> Any:
+        """Draw the provenance graph of the process, as :func:`aiida_workgraph.utils.generate_provenance_graph` does.
+
+        :raises ValueError: if the graph has no process yet.
+        :raises RuntimeError: if the graphviz program ``dot`` is not on the ``PATH``.
+        """
+        return graph_provenance(self, **kwargs)
 
     # endregion
 

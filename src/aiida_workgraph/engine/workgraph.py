@@ -1,0 +1,5 @@
+"""``aiida_workgraph.engine.workgraph``: the engine process class, where upstream scripts import it from."""
+
+from .workgraph_engine import WorkGraphEngine
+
+__all__ = ['WorkGraphEngine']
