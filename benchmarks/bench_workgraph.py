@@ -10,107 +10,32 @@ Groups and what one round times:
 - ``build (add_task)`` / ``build (with WorkGraph)``: a new ``WorkGraph`` with ``n`` independent ``@task`` additions;
 - ``save``: ``wg.save()`` of such a graph (the engine's input walk, storing the input nodes and the process node,
   the first checkpoint); its ``extra_info`` holds the size of the checkpoint and of what else the node stores;
-- ``run: chain of @task``: ``wg.run()`` of a chain of ``n`` plain ``@task`` functions (run in-process);
-- ``run: chain of calcfunction``: ``wg.run()`` of a chain of ``n`` calcfunction tasks (one child process each);
-- ``run: independent PythonJob``: ``wg.run()`` of ``n`` independent ``PythonJob`` tasks (CalcJobs on ``localhost``,
-  each running the function in a new interpreter).
+- ``run: chain of X`` / ``run: fan-out of X``: ``wg.run()`` of ``n`` tasks of kind ``X``, either a chain (each task
+  adds 1 to the result of the one before) or a fan-out (``n`` independent tasks ``add(x=i, y=1)``, all ready at
+  once), for ``X`` a plain ``@task`` function, a ``calcfunction`` (one child process each) or a ``PythonJob`` (a
+  CalcJob on ``localhost`` running the function in a new interpreter).
 
-Graphs are built in the (untimed) setup of each round; the database is emptied before each case.
+Like for like: both packages do the same work with the same provenance in each group, and ``bench_floor.py`` times
+what aiida-core alone needs for that provenance (the *floor*, see ``compare.FLOORS`` for which floor goes with which
+group). Graphs are built in the (untimed) setup of each round; the database is emptied before each case. With
+``BENCH_SMOKE=1`` every group runs only its smallest ``n`` (``sizes.py``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import pytest
 from budget import BudgetTracker
+from measure import measure, stored_sizes, value_of
+from sizes import sizes
 
-N_VALUES = (10, 100, 1000)
+N_VALUES = sizes(10, 100, 1000)
+PYTHONJOB_N_VALUES = sizes(1, 10, 100, 1000)
 BUILD_ROUNDS = {10: 20, 100: 10, 1000: 3}
 SAVE_ROUNDS = {10: 5, 100: 3, 1000: 1}
-RUN_ROUNDS = {10: 3, 100: 1, 1000: 1}
-
-
-def measure(
-    benchmark: Any,
-    budget: BudgetTracker,
-    workload: ModuleType,
-    request: pytest.FixtureRequest,
-    *,
-    group: str,
-    n: int,
-    rounds: int,
-    make: Callable[[], Any] | None,
-    action: Callable[..., Any],
-) -> list[Any]:
-    """Time ``action(make())`` for ``rounds`` rounds (only ``action`` is timed) and return what ``make`` built.
-
-    The case is skipped if it cannot fit in the time budget (see :class:`~budget.BudgetTracker`), and reported as
-    stopped if a round ran out of budget (the task functions stop themselves: ``workload.Deadline``).
-
-    :param make: builds the argument of ``action`` in the untimed setup; ``None``: ``action`` takes no argument.
-    :raises pytest.skip.Exception: if the case is skipped or stopped.
-    """
-    test = request.node.name
-    budget.before(group, n, test)
-    benchmark.group = group
-    benchmark.extra_info.update({'n': n, 'status': 'ok'})
-    built: list[Any] = []
-    rounds_done: list[tuple[bool, int]] = []
-
-    def setup() -> tuple[tuple[Any, ...], dict[str, Any]]:
-        built.append(make())
-        return (built[-1],), {}
-
-    def target(*args: Any) -> Any:
-        workload.DEADLINE.arm(budget.seconds)
-        try:
-            result = action(*args)
-        except Exception:
-            if not workload.DEADLINE.tripped:
-                raise
-            result = None  # an engine that raises on a failed task: the failure is the budget's
-        rounds_done.append((workload.DEADLINE.tripped, workload.DEADLINE.calls))
-        return result
-
-    try:
-        result = benchmark.pedantic(
-            target, setup=setup if make else None, rounds=budget.rounds(group, n, rounds), iterations=1
-        )
-    finally:
-        workload.DEADLINE.disarm()
-    for tripped, calls in rounds_done:
-        if tripped:
-            benchmark.extra_info.update({'status': 'over budget', 'tasks_done': calls})
-            budget.over_budget(group, n, test, f'{calls} of {n} tasks ran within the budget')
-    budget.after(group, n, benchmark.stats.stats.min)
-    return built if make else [result]
-
-
-def value_of(socket_value: Any) -> Any:
-    """The plain value of a socket value, whether an AiiDA node (``.value``) or a Python value."""
-    return getattr(socket_value, 'value', socket_value)
-
-
-def stored_sizes(node: Any) -> dict[str, int]:
-    """Return the bytes stored on a process node: checkpoint, other attributes (JSON) and repository files.
-
-    ``ProcessNode.checkpoint`` is the YAML string of the checkpoint (the ``checkpoints`` attribute in aiida-core 2.x).
-    """
-    checkpoint = node.checkpoint or ''
-    attributes = {key: value for key, value in node.base.attributes.all.items() if key != 'checkpoints'}
-    repository = 0
-    for root, _, filenames in node.base.repository.walk():
-        for filename in filenames:
-            repository += len(node.base.repository.get_object_content(str(root / filename), mode='rb'))
-    return {
-        'checkpoint_bytes': len(checkpoint.encode('utf-8')),
-        'attributes_bytes': len(json.dumps(attributes, default=str).encode('utf-8')),
-        'repository_bytes': repository,
-    }
+RUN_ROUNDS = {1: 3, 10: 3, 100: 1, 1000: 1}
 
 
 @pytest.mark.parametrize('n', N_VALUES)
@@ -184,79 +109,76 @@ def test_save(
     benchmark.extra_info.update(stored_sizes(node))
 
 
+RUN_GROUPS = {
+    # (task kind, shape): group
+    ('@task', 'chain'): 'run: chain of @task',
+    ('@task', 'fan-out'): 'run: fan-out of @task',
+    ('calcfunction', 'chain'): 'run: chain of calcfunction',
+    ('calcfunction', 'fan-out'): 'run: fan-out of calcfunction',
+}
+
+
 @pytest.mark.parametrize('n', N_VALUES)
-def test_run_chain(
+@pytest.mark.parametrize(('kind', 'shape'), list(RUN_GROUPS))
+def test_run_tasks(
     benchmark: Any,
     budget: BudgetTracker,
     workload: ModuleType,
     request: pytest.FixtureRequest,
     clean_profile: Any,
+    kind: str,
+    shape: str,
     n: int,
 ) -> None:
-    """``wg.run()`` of a chain of ``n`` plain ``@task`` additions, each using the result of the one before."""
+    """``wg.run()`` of a chain or a fan-out of ``n`` plain ``@task`` functions or calcfunction tasks."""
+    build = workload.build_chain if shape == 'chain' else workload.build_fanout
     graphs = measure(
         benchmark,
         budget,
         workload,
         request,
-        group='run: chain of @task',
+        group=RUN_GROUPS[(kind, shape)],
         n=n,
         rounds=RUN_ROUNDS[n],
-        make=lambda: workload.build_chain(n),
+        make=lambda: build(n, calcfunction=kind == 'calcfunction'),
         action=lambda wg: wg.run(),
     )
+    expected = [n] if shape == 'chain' else list(range(1, n + 1))
     for wg in graphs:
         assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        assert value_of(wg.tasks[f'add{n - 1}'].outputs.result.value) == n
+        names = [f'add{n - 1}'] if shape == 'chain' else [f'add{i}' for i in range(n)]
+        assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected
 
 
-@pytest.mark.parametrize('n', N_VALUES)
-def test_run_calcfunction_chain(
-    benchmark: Any,
-    budget: BudgetTracker,
-    workload: ModuleType,
-    request: pytest.FixtureRequest,
-    clean_profile: Any,
-    n: int,
-) -> None:
-    """``wg.run()`` of a chain of ``n`` calcfunction tasks: one child process and provenance node per task."""
-    graphs = measure(
-        benchmark,
-        budget,
-        workload,
-        request,
-        group='run: chain of calcfunction',
-        n=n,
-        rounds=RUN_ROUNDS[n],
-        make=lambda: workload.build_chain(n, calcfunction=True),
-        action=lambda wg: wg.run(),
-    )
-    for wg in graphs:
-        assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        assert value_of(wg.tasks[f'add{n - 1}'].outputs.result.value) == n
-
-
-@pytest.mark.parametrize('n', N_VALUES)
+@pytest.mark.parametrize('n', PYTHONJOB_N_VALUES)
+@pytest.mark.parametrize('shape', ['chain', 'fan-out'])
 def test_run_pythonjobs(
     benchmark: Any,
     budget: BudgetTracker,
     workload: ModuleType,
     request: pytest.FixtureRequest,
     python_code: Any,
+    shape: str,
     n: int,
 ) -> None:
-    """``wg.run()`` of ``n`` independent ``PythonJob`` tasks on ``localhost`` (the engine may run them concurrently)."""
+    """``wg.run()`` of a chain or a fan-out of ``n`` ``PythonJob`` tasks on ``localhost``.
+
+    The engine may run the jobs of a fan-out concurrently.
+    """
+    build = workload.build_pythonjob_chain if shape == 'chain' else workload.build_pythonjobs
     graphs = measure(
         benchmark,
         budget,
         workload,
         request,
-        group='run: independent PythonJob',
+        group=f'run: {shape} of PythonJob',
         n=n,
         rounds=RUN_ROUNDS[n],
-        make=lambda: workload.build_pythonjobs(n, python_code),
+        make=lambda: build(n, python_code),
         action=lambda wg: wg.run(),
     )
+    expected = [n] if shape == 'chain' else list(range(1, n + 1))
     for wg in graphs:
         assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        assert [value_of(wg.tasks[f'job{i}'].outputs.result.value) for i in range(n)] == list(range(1, n + 1))
+        names = [f'job{n - 1}'] if shape == 'chain' else [f'job{i}' for i in range(n)]
+        assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected

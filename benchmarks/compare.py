@@ -1,20 +1,27 @@
-"""Put the pytest-benchmark results of our package and of upstream aiida-workgraph side by side.
+"""Put the pytest-benchmark results of our package, of upstream aiida-workgraph and of the floor side by side.
 
 Usage::
 
     python benchmarks/compare.py [--ours benchmarks/results/ours.json] [--upstream benchmarks/results/upstream.json]
-                                 [--docs docs/benchmarks.md] [--marker results]
+                                 [--floor benchmarks/results/floor.json] [--docs docs/benchmarks.md]
+                                 [--marker results] [--plots docs/plots] [--profiles benchmarks/results/profiles]
 
-Prints a Markdown report (environment, timings, stored sizes, cases not measured) and, with ``--docs``, writes it
-into that file between the lines ``<!-- MARKER:start -->`` and ``<!-- MARKER:end -->`` (``MARKER``: ``--marker``,
-default ``results``). Standard library only.
+Prints a Markdown report (environment, timings with the floor of each group, stored sizes, cases not measured) and,
+with ``--docs``, writes it into that file between the lines ``<!-- MARKER:start -->`` and ``<!-- MARKER:end -->``
+(``MARKER``: ``--marker``, default ``results``). The floor groups (``bench_floor.py``: aiida-core alone) are read
+from ``--floor`` (default: from the results of ours). With ``--plots DIR`` it draws one log-log plot per group (time
+against ``n``: ours, upstream and the floor; matplotlib) into ``DIR`` and shows them in the report; with
+``--profiles DIR`` (written by a run with ``BENCH_PROFILE_DIR``) it adds the cProfile top entries of the largest
+``n`` of each group. Standard library only, except matplotlib for ``--plots``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
+import re
 import sys
 from typing import Any
 
@@ -24,9 +31,26 @@ GROUP_ORDER = (
     'build (with WorkGraph)',
     'save',
     'run: chain of @task',
+    'run: fan-out of @task',
     'run: chain of calcfunction',
-    'run: independent PythonJob',
+    'run: fan-out of calcfunction',
+    'run: chain of PythonJob',
+    'run: fan-out of PythonJob',
 )
+# The floor groups of each engine group: what aiida-core alone needs for the same provenance (bench_floor.py). The
+# first is the one of the "ours / floor" column; all of them are drawn in the group's plot.
+FLOORS = {
+    'save': ('floor: bulk_insert of 2n Int rows', 'floor: store 2n Int nodes, one transaction'),
+    'run: chain of @task': ('floor: chain of calcfunction',),
+    'run: fan-out of @task': ('floor: fan-out of calcfunction',),
+    'run: chain of calcfunction': ('floor: chain of calcfunction',),
+    'run: fan-out of calcfunction': ('floor: fan-out of calcfunction',),
+    'run: chain of PythonJob': ('floor: chain of PythonJob',),
+    'run: fan-out of PythonJob': ('floor: fan-out of PythonJob',),
+}
+FLOOR_ORDER = tuple(dict.fromkeys(floor for floors in FLOORS.values() for floor in floors))
+# Earlier names of groups, so that results files written before a rename still read.
+ALIASES = {'run: independent PythonJob': 'run: fan-out of PythonJob'}
 SIZE_KEYS = (
     ('checkpoint_bytes', 'checkpoint'),
     ('attributes_bytes', 'other attributes'),
@@ -42,10 +66,11 @@ class Results:
         self.data = data or {}
         self.cases: dict[tuple[str, int], dict[str, Any]] = {}
         for bench in self.data.get('benchmarks', []):
-            key = (bench['group'], int(bench['extra_info']['n']))
+            key = (ALIASES.get(bench['group'], bench['group']), int(bench['extra_info']['n']))
             self.cases[key] = bench
         self.missing: dict[tuple[str, int], dict[str, Any]] = {
-            (record['group'], int(record['n'])): record for record in self.data.get('not_measured', [])
+            (ALIASES.get(record['group'], record['group']), int(record['n'])): record
+            for record in self.data.get('not_measured', [])
         }
 
     @property
@@ -139,31 +164,136 @@ def ratio(ours: Results, upstream: Results, key: tuple[str, int]) -> str:
     return '-'
 
 
-def sorted_keys(*results: Results) -> list[tuple[str, int]]:
-    """All (group, n) cases of the results, in the order of ``GROUP_ORDER`` then ``n``."""
+def floor_ratio(ours: Results, floor_results: Results, key: tuple[str, int]) -> str:
+    """Our time over the first floor of the group (1: at the floor); ``-`` without both measurements."""
+    group, n = key
+    mine = ours.median(key)
+    floors = FLOORS.get(group, ())
+    floor = floor_results.median((floors[0], n)) if floors else None
+    if mine and floor:
+        return f'{mine / floor:.3g}×'
+    return '-'
+
+
+def sorted_keys(*results: Results, floors: bool = False) -> list[tuple[str, int]]:
+    """The (group, n) cases of the results in the order of ``GROUP_ORDER`` (``FLOOR_ORDER``), then ``n``.
+
+    :param floors: return the cases of the floor groups instead of the others.
+    """
     keys = set()
     for result in results:
         keys.update(result.cases)
         keys.update(result.missing)
+    keys = {key for key in keys if key[0].startswith('floor:') == floors}
+    order_of = FLOOR_ORDER if floors else GROUP_ORDER
 
     def order(key: tuple[str, int]) -> tuple[int, str, int]:
         group, n = key
-        rank = GROUP_ORDER.index(group) if group in GROUP_ORDER else len(GROUP_ORDER)
+        rank = order_of.index(group) if group in order_of else len(order_of)
         return rank, group, n
 
     return sorted(keys, key=order)
 
 
-def timing_table(ours: Results, upstream: Results) -> list[str]:
-    """The Markdown table of median times, one row per (group, n)."""
+def timing_table(ours: Results, upstream: Results, floor_results: Results) -> list[str]:
+    """The Markdown table of median times, one row per (group, n), with the first floor of the group."""
     lines = [
-        '| benchmark | n | ours: median (rounds) | upstream 0.9.0: median (rounds) | upstream / ours |',
-        '|---|---:|---:|---:|---:|',
+        '| benchmark | n | ours: median (rounds) | upstream 0.9.0: median (rounds) | upstream / ours | floor '
+        '| ours / floor |',
+        '|---|---:|---:|---:|---:|---:|---:|',
     ]
     for key in sorted_keys(ours, upstream):
         group, n = key
-        lines.append(f'| {group} | {n} | {ours.cell(key)} | {upstream.cell(key)} | {ratio(ours, upstream, key)} |')
+        floors = FLOORS.get(group, ())
+        floor = floor_results.cell((floors[0], n)) if floors and (floors[0], n) in floor_results.cases else '-'
+        lines.append(
+            f'| {group} | {n} | {ours.cell(key)} | {upstream.cell(key)} | {ratio(ours, upstream, key)} '
+            f'| {floor} | {floor_ratio(ours, floor_results, key)} |'
+        )
     return lines
+
+
+def floor_table(floor_results: Results) -> list[str]:
+    """The Markdown table of the floor groups (aiida-core alone), one row per (group, n), and what each is for."""
+    lines = ['| floor | n | median (rounds) | floor of |', '|---|---:|---:|---|']
+    for key in sorted_keys(floor_results, floors=True):
+        group, n = key
+        of = ', '.join(name for name, floors in FLOORS.items() if group in floors)
+        lines.append(f'| {group} | {n} | {floor_results.cell(key)} | {of} |')
+    return lines
+
+
+def slug(group: str) -> str:
+    """A file name for a group: lower case, runs of other characters than letters and digits as one ``-``."""
+    return re.sub(r'[^a-z0-9]+', '-', group.lower()).strip('-')
+
+
+def plot_groups(
+    ours: Results, upstream: Results, floor_results: Results, folder: pathlib.Path
+) -> dict[str, pathlib.Path]:
+    """Draw one log-log plot per engine group into ``folder`` (``<slug>.png``); return ``{group: path}``.
+
+    Each plot has the median time against ``n`` of ours, upstream and the group's floors (dashed); a case that was not
+    measured is drawn as an open triangle at its lower bound (the time is at least that).
+    """
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    groups = dict.fromkeys(group for group, _ in sorted_keys(ours, upstream))
+    for group in groups:
+        series = [(ours, group, 'ours', '-', 'o'), (upstream, group, 'upstream 0.9.0', '-', 's')]
+        series += [(floor_results, floor, floor, '--', '.') for floor in FLOORS.get(group, ())]
+        figure, axes = plt.subplots(figsize=(6.4, 4.2))
+        for result, name, label, style, marker in series:
+            ns = sorted({n for g, n in (*result.cases, *result.missing) if g == name})
+            measured = [(n, result.median((name, n))) for n in ns if result.median((name, n))]
+            bounds = [(n, result.lower_bound((name, n))) for n in ns if result.lower_bound((name, n))]
+            if not measured and not bounds:
+                continue
+            color = None
+            if measured:
+                (line,) = axes.plot(*zip(*measured), linestyle=style, marker=marker, label=label)
+                color = line.get_color()
+            if bounds:
+                axes.plot(
+                    *zip(*bounds),
+                    linestyle='none',
+                    marker='^',
+                    markerfacecolor='none',
+                    color=color,
+                    label=f'{label}: not measured, at least',
+                )
+        axes.set_xscale('log')
+        axes.set_yscale('log')
+        axes.set_xlabel('n')
+        axes.set_ylabel('time of one round (s)')
+        axes.set_title(group)
+        axes.grid(True, which='both', alpha=0.3)
+        axes.legend(fontsize='small')
+        figure.tight_layout()
+        path = folder / f'{slug(group)}.png'
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        written[group] = path
+    return written
+
+
+def profile_summaries(folder: pathlib.Path, lines_per_profile: int = 60) -> dict[str, tuple[int, str]]:
+    """Read the profiles of ``folder`` (``measure.write_profile``); return ``{group: (largest n, text)}``."""
+    largest: dict[str, tuple[int, str]] = {}
+    for path in sorted(folder.glob('*--*.txt')):
+        text = path.read_text(encoding='utf-8')
+        header = re.match(r'# (.*), n=(\d+):', text)
+        if header is None:
+            continue
+        group, n = ALIASES.get(header.group(1), header.group(1)), int(header.group(2))
+        if group not in largest or n > largest[group][0]:
+            largest[group] = (n, '\n'.join(text.splitlines()[:lines_per_profile]))
+    return largest
 
 
 def size_table(ours: Results, upstream: Results) -> list[str]:
@@ -192,12 +322,40 @@ def not_measured(*results: Results) -> list[str]:
     return lines or ['- none']
 
 
-def report(ours: Results, upstream: Results) -> str:
-    """The whole Markdown report."""
-    lines = ['### Environment', '', *ours.environment(), *upstream.environment(), '']
-    lines += ['### Times', '', *timing_table(ours, upstream), '']
+def report(
+    ours: Results,
+    upstream: Results,
+    floor_results: Results,
+    plots: dict[str, pathlib.Path] | None = None,
+    profiles: dict[str, tuple[int, str]] | None = None,
+    relative_to: pathlib.Path | None = None,
+) -> str:
+    """The whole Markdown report.
+
+    :param floor_results: the results of the floor groups (``bench_floor.py``);
+    :param plots: ``{group: png path}`` to show; :param profiles: ``{group: (n, text)}`` to add;
+    :param relative_to: the folder the plot paths are written relative to (the docs page's).
+    """
+    environments = [*ours.environment(), *upstream.environment()]
+    if floor_results is not ours:
+        environments += floor_results.environment()
+    lines = ['### Environment', '', *environments, '']
+    lines += ['### Times', '', *timing_table(ours, upstream, floor_results), '']
+    if sorted_keys(floor_results, floors=True):
+        lines += ['### The floor: aiida-core alone', '', *floor_table(floor_results), '']
     if any(group == 'save' for group, _ in sorted_keys(ours, upstream)):
         lines += ['### What `wg.save()` stores on the process node', '', *size_table(ours, upstream), '']
+    if plots:
+        lines += ['### Plots', '']
+        for group, path in plots.items():
+            shown = os.path.relpath(path, relative_to) if relative_to else str(path)
+            lines += [f'![{group}: time against n, log-log]({pathlib.Path(shown).as_posix()})', '']
+    if profiles:
+        lines += ['### Where the time goes', '']
+        for group in [*GROUP_ORDER, *FLOOR_ORDER]:
+            if group in profiles:
+                n, text = profiles[group]
+                lines += [f'{group}, n={n}:', '', '```text', text, '```', '']
     lines += ['### Cases without a measurement', '', *not_measured(ours, upstream)]
     return '\n'.join(lines) + '\n'
 
@@ -225,16 +383,26 @@ def load(path: pathlib.Path) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the report and, with ``--docs``, write it into the docs page."""
+    """Print the report and, with ``--docs``, write it into the docs page (with ``--plots``, draw them first)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--ours', type=pathlib.Path, default=HERE / 'results' / 'ours.json')
     parser.add_argument('--upstream', type=pathlib.Path, default=HERE / 'results' / 'upstream.json')
     parser.add_argument('--docs', type=pathlib.Path, default=None, help='Markdown file to write the report into')
     parser.add_argument('--marker', default='results', help='name of the block of --docs to replace')
+    parser.add_argument(
+        '--floor', type=pathlib.Path, default=None, help='results of bench_floor.py (default: those in --ours)'
+    )
+    parser.add_argument('--plots', type=pathlib.Path, default=None, help='folder to draw one PNG per group into')
+    parser.add_argument('--profiles', type=pathlib.Path, default=None, help='folder of profiles (BENCH_PROFILE_DIR)')
     args = parser.parse_args(argv)
     ours = Results('ours', load(args.ours))
     upstream = Results('upstream', load(args.upstream))
-    text = report(ours, upstream)
+    floor_data = load(args.floor) if args.floor is not None else None
+    floor_results = Results('floor', floor_data) if floor_data else ours
+    plots = plot_groups(ours, upstream, floor_results, args.plots) if args.plots is not None else None
+    profiles = profile_summaries(args.profiles) if args.profiles is not None and args.profiles.is_dir() else None
+    relative_to = args.docs.resolve().parent if args.docs is not None else None
+    text = report(ours, upstream, floor_results, plots, profiles, relative_to)
     print(text)
     if args.docs is not None:
         write_into(args.docs, text, args.marker)

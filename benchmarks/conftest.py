@@ -116,6 +116,20 @@ def workload(aiida_profile: Any) -> ModuleType:
     return module
 
 
+@pytest.fixture(scope='session')
+def implementation_name() -> str:
+    """The label of the implementation under test: ``ours`` or ``upstream`` (see :func:`implementation`)."""
+    return implementation()
+
+
+@pytest.fixture(scope='session')
+def floor(aiida_profile: Any) -> ModuleType:
+    """The ``floor`` module (aiida-core alone), imported once a profile is loaded."""
+    import floor as module
+
+    return module
+
+
 @pytest.fixture
 def budget(pytestconfig: pytest.Config) -> BudgetTracker:
     """The session's :class:`~budget.BudgetTracker`."""

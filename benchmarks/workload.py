@@ -8,59 +8,20 @@ Only the public API shared by both implementations is used: ``WorkGraph``, ``tas
 ``task.pythonjob``, ``WorkGraph.add_task``, sockets (``task.outputs.result``), ``with WorkGraph() as wg:``, ``run()``
 and ``save()``.
 
-The task functions check a *deadline* (see :class:`Deadline`): once the time budget of a benchmark case has passed,
-the next task raises :class:`BudgetExceeded`. Both engines treat that as an ordinary failed task and skip the tasks
-after it in the chain, so a run that is too slow ends promptly and cleanly, instead of being interrupted in the
-middle of a database transaction.
+The task functions check a *deadline* (see :class:`deadline.Deadline`): once the time budget of a benchmark case has
+passed, the next task raises :class:`deadline.BudgetExceeded`. Both engines treat that as an ordinary failed task and
+skip the tasks after it in the chain, so a run that is too slow ends promptly and cleanly, instead of being
+interrupted in the middle of a database transaction.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from dataclasses import dataclass
 from typing import Any
 
+from deadline import Deadline
+
 from aiida_workgraph import WorkGraph, task
-
-
-class BudgetExceeded(RuntimeError):
-    """Raised by a benchmark task when the time budget of the current benchmark case has run out."""
-
-
-@dataclass
-class Deadline:
-    """The time budget of the benchmark round that is running, shared with the task functions of this module.
-
-    :ivar at: ``time.monotonic()`` after which tasks refuse to run, or ``None`` for no limit.
-    :ivar calls: the number of task functions that ran (and returned) since :meth:`arm`.
-    :ivar tripped: whether a task refused to run because the budget was exceeded.
-    """
-
-    at: float | None = None
-    calls: int = 0
-    tripped: bool = False
-
-    def arm(self, seconds: float | None) -> None:
-        """Start a new round with a budget of ``seconds`` from now (``None``: no limit)."""
-        self.at = None if seconds is None else time.monotonic() + seconds
-        self.calls = 0
-        self.tripped = False
-
-    def disarm(self) -> None:
-        """Remove the limit (the counters are kept for inspection)."""
-        self.at = None
-
-    def check(self) -> None:
-        """Count one task call, or raise :class:`BudgetExceeded` if the budget has run out.
-
-        :raises BudgetExceeded: if the deadline has passed.
-        """
-        if self.at is not None and time.monotonic() > self.at:
-            self.tripped = True
-            raise BudgetExceeded('time budget of the benchmark case exceeded')
-        self.calls += 1
-
 
 DEADLINE = Deadline()
 MODULE = __name__
@@ -78,7 +39,7 @@ def deadline() -> Deadline:
 
 @task
 def add(x, y):
-    """Add two numbers: a plain ``@task`` function, run inside the WorkGraph process.
+    """Add two numbers: a plain ``@task`` function (how each engine runs it, and with which provenance, is its own).
 
     (Untyped on purpose: type hints would make typed sockets, whose validation is not what is measured here.)
     """
@@ -132,12 +93,36 @@ def build_chain(n: int, calcfunction: bool = False) -> WorkGraph:
     return wg
 
 
+def build_fanout(n: int, calcfunction: bool = False) -> WorkGraph:
+    """Return a fan-out of ``n`` independent tasks ``add(x=i, y=1)`` (results ``1..n``), ready to run at once.
+
+    :param calcfunction: use the ``calcfunction`` task instead of the plain ``@task`` function.
+    """
+    function = add_calcfunction if calcfunction else add
+    wg = WorkGraph(f'fanout_{n}')
+    for i in range(n):
+        wg.add_task(function, name=f'add{i}', x=i, y=1)
+    return wg
+
+
 def build_pythonjobs(n: int, code: Any) -> WorkGraph:
-    """Return a graph of ``n`` independent ``PythonJob`` tasks ``add_pythonjob(x=i, y=1)`` run by ``code``.
+    """Return a fan-out of ``n`` independent ``PythonJob`` tasks ``add_pythonjob(x=i, y=1)`` run by ``code``.
 
     The function is pickled by value (``register_pickle_by_value``), so the job needs no access to this module.
     """
     wg = WorkGraph(f'pythonjobs_{n}')
     for i in range(n):
         wg.add_task(add_pythonjob, name=f'job{i}', x=i, y=1, code=code, register_pickle_by_value=True)
+    return wg
+
+
+def build_pythonjob_chain(n: int, code: Any) -> WorkGraph:
+    """Return a chain of ``n`` ``PythonJob`` tasks, each adding 1 to the result of the one before (last: ``n``)."""
+    wg = WorkGraph(f'pythonjob_chain_{n}')
+    previous = wg.add_task(add_pythonjob, name='job0', x=0, y=1, code=code, register_pickle_by_value=True)
+    for i in range(1, n):
+        previous = wg.add_task(
+            add_pythonjob, name=f'job{i}', x=previous.outputs.result, y=1, code=code, register_pickle_by_value=True
+        )
+    wg.outputs.result = previous.outputs.result
     return wg

@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# Benchmarks: our package against upstream aiida-workgraph 0.9.0, side by side (docs/benchmarks.md).
+# Benchmarks: our package against upstream aiida-workgraph 0.9.0 and against the floor (aiida-core alone), side by
+# side, with one log-log plot per group (docs/benchmarks.md).
 #
-#   bash scripts/run_benchmarks.sh [both|ours|upstream|compare] [PYTEST ARGS...]
+#   bash scripts/run_benchmarks.sh [both|ours|upstream|floor|profile|compare] [PYTEST ARGS...]
 #
 # 1. Our virtual environment ($WORKGRAPH_VENV, default .venv) is made by scripts/setup.sh if it cannot import
-#    aiida_workgraph and pytest_benchmark. Upstream's ($UPSTREAM_VENV, default .venv-upstream, git-ignored) is made
-#    with the same base interpreter and gets `aiida-workgraph==0.9.0` from PyPI, with aiida-core, node-graph,
+#    aiida_workgraph, pytest_benchmark and matplotlib. Upstream's ($UPSTREAM_VENV, default .venv-upstream, git-ignored)
+#    is made with the same base interpreter and gets `aiida-workgraph==0.9.0` from PyPI, with aiida-core, node-graph,
 #    aiida-pythonjob, plumpy, pytest and pytest-benchmark pinned to the versions in our environment, so that only the
 #    workgraph package differs.
-# 2. The same files, benchmarks/bench_*.py, run under each interpreter in turn (both packages are imported as
-#    `aiida_workgraph`), each writing benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json).
-# 3. benchmarks/compare.py prints the side-by-side report and writes it into docs/benchmarks.md.
+# 2. benchmarks/bench_workgraph.py runs under each interpreter in turn (both packages are imported as
+#    `aiida_workgraph`), writing benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json); then
+#    benchmarks/bench_floor.py (aiida-core alone: the floor of each group) runs once, with our interpreter, into
+#    benchmarks/results/floor.json.
+# 3. benchmarks/compare.py prints the side-by-side report, draws one plot per group into docs/plots/<marker>/ and
+#    writes both into docs/benchmarks.md (with the profiles of benchmarks/results/profiles, if any).
+#
+# Modes: `both` (default: ours, upstream, floor, then compare), `ours`, `upstream`, `floor` (one of them, then
+# compare), `profile` (ours and the floor once more, every round under cProfile, into benchmarks/results/profiles:
+# "Where the time goes"; these timings are not kept), `compare` (only step 3, from the results files).
 #
 # Settings: BENCH_BUDGET (seconds per round of one case, default 60; cases that cannot fit are skipped or stopped
 # and reported as such), BENCH_BROKER (the profile's broker: none (default) or core.zeromq), BENCH_RESULTS_DIR
 # (default benchmarks/results) and BENCH_DOCS_MARKER (the block of docs/benchmarks.md to write, default `results`:
-# the lines <!-- results:start --> and <!-- results:end -->). Everything a run writes besides the results stays in
-# $BENCH_RUN_DIR (default .ci-work/benchmarks, emptied first): AIIDA_PATH, pytest's --basetemp. Your AiiDA
-# configuration is never touched. Exit status: non-zero if a benchmark failed (a failed check, not a slow case).
+# the lines <!-- results:start --> and <!-- results:end -->; the plots go to docs/plots/<marker>). Everything a run
+# writes besides the results stays in $BENCH_RUN_DIR (default .ci-work/benchmarks, emptied first): AIIDA_PATH,
+# pytest's --basetemp. Your AiiDA configuration is never touched. Exit status: non-zero if a benchmark failed (a failed
+# check, not a slow case).
 #
 # The long run of docs/benchmarks.md (save, and the n=100 chains, with a budget that fits upstream):
 #   BENCH_BUDGET=900 BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long \
@@ -30,9 +39,9 @@ cd "$REPO_ROOT"
 
 MODE="${1:-both}"
 case "$MODE" in
-    both | ours | upstream | compare) shift || true ;;
+    both | ours | upstream | floor | profile | compare) shift || true ;;
     -*) MODE=both ;;
-    *) printf 'usage: %s [both|ours|upstream|compare] [PYTEST ARGS...]\n' "$0" >&2; exit 2 ;;
+    *) printf 'usage: %s [both|ours|upstream|floor|profile|compare] [PYTEST ARGS...]\n' "$0" >&2; exit 2 ;;
 esac
 
 UPSTREAM_VERSION=0.9.0
@@ -54,7 +63,7 @@ export AIIDA_PATH="$RUN_DIR/aiida-setup"
 unset AIIDA_PROFILE
 
 ensure_ours() {
-    if ! "$OURS_VENV/bin/python" -c 'import aiida_workgraph, pytest_benchmark' >/dev/null 2>&1; then
+    if ! "$OURS_VENV/bin/python" -c 'import aiida_workgraph, pytest_benchmark, matplotlib' >/dev/null 2>&1; then
         log "setting up our environment: scripts/setup.sh"
         WORKGRAPH_VENV="$OURS_VENV" bash "$REPO_ROOT/scripts/setup.sh"
     fi
@@ -87,31 +96,51 @@ EOF
     printf '%s\n' "$want" >"$stamp"
 }
 
+# run_impl LABEL PYTHON JSON FILE [PYTEST ARGS...]: run one benchmark file with one interpreter into JSON.
 run_impl() {
-    local impl="$1" python="$2"
-    shift 2
+    local impl="$1" python="$2" json="$3" file="$4"
+    shift 4
     mkdir -p "$RUN_DIR/$impl/aiida" "$RUN_DIR/$impl/basetemp"
     log "$impl: $("$python" -c 'from importlib.metadata import version; print("aiida-workgraph", version("aiida-workgraph"))')," \
-        "budget ${BENCH_BUDGET} s per round, broker ${BENCH_BROKER}"
+        "$file, budget ${BENCH_BUDGET} s per round, broker ${BENCH_BROKER}"
     local start=$SECONDS status=0
-    AIIDA_PATH="$RUN_DIR/$impl/aiida" BENCH_IMPL="$impl" "$python" -m pytest benchmarks \
+    AIIDA_PATH="$RUN_DIR/$impl/aiida" BENCH_IMPL="$impl" "$python" -m pytest "$file" \
         -o python_files='bench_*.py' -p no:cacheprovider --basetemp="$RUN_DIR/$impl/basetemp" -W ignore \
-        --benchmark-json="$RESULTS_DIR/$impl.json" --benchmark-columns=min,median,max,rounds \
+        --benchmark-json="$json" --benchmark-columns=min,median,max,rounds \
         --benchmark-sort=name "$@" </dev/null || status=$?
     log "$impl: pytest exited with status $status after $((SECONDS - start)) s"
     return "$status"
 }
 
+ENGINE_FILE=benchmarks/bench_workgraph.py
+FLOOR_FILE=benchmarks/bench_floor.py
+PROFILES_DIR="$RESULTS_DIR/profiles"
+
 overall=0
 if [ "$MODE" = both ] || [ "$MODE" = ours ]; then
     ensure_ours
-    run_impl ours "$OURS_VENV/bin/python" "$@" || overall=1
+    run_impl ours "$OURS_VENV/bin/python" "$RESULTS_DIR/ours.json" "$ENGINE_FILE" "$@" || overall=1
 fi
 if [ "$MODE" = both ] || [ "$MODE" = upstream ]; then
     ensure_ours
     ensure_upstream
-    run_impl upstream "$UPSTREAM_VENV/bin/python" "$@" || overall=1
+    run_impl upstream "$UPSTREAM_VENV/bin/python" "$RESULTS_DIR/upstream.json" "$ENGINE_FILE" "$@" || overall=1
 fi
+if [ "$MODE" = both ] || [ "$MODE" = floor ]; then
+    ensure_ours
+    run_impl floor "$OURS_VENV/bin/python" "$RESULTS_DIR/floor.json" "$FLOOR_FILE" "$@" || overall=1
+fi
+if [ "$MODE" = profile ]; then
+    # Profiled rounds are slower: their timings go to $RUN_DIR and are not kept, only the profiles are.
+    ensure_ours
+    rm -rf "$PROFILES_DIR"
+    for file in "$ENGINE_FILE" "$FLOOR_FILE"; do
+        BENCH_PROFILE_DIR="$PROFILES_DIR" run_impl "ours-profile" "$OURS_VENV/bin/python" \
+            "$RUN_DIR/profile-$(basename "$file" .py).json" "$file" "$@" || overall=1
+    done
+fi
+ensure_ours
 "$OURS_VENV/bin/python" benchmarks/compare.py --ours "$RESULTS_DIR/ours.json" --upstream "$RESULTS_DIR/upstream.json" \
-    --docs docs/benchmarks.md --marker "$DOCS_MARKER"
+    --floor "$RESULTS_DIR/floor.json" --docs docs/benchmarks.md --marker "$DOCS_MARKER" \
+    --plots "docs/plots/$DOCS_MARKER" --profiles "$PROFILES_DIR"
 exit "$overall"
