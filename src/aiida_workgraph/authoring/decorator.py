@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
-from aiida.engine import CalcJob, Process, calcfunction, workfunction
+from aiida.engine import calcfunction, workfunction
 from node_graph.error_handler import normalize_error_handlers
 from node_graph.executor import RuntimeExecutor
 from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
 from node_graph.utils.function import is_function_like, prepare_function_inputs
 
-from ..socket_spec import check_function_input_names, infer_specs_from_callable, validate_socket_data
-from ..tasks import task_types
-from ..tasks.pythonjob import add_job_inputs
-from .process_spec import process_specs
+from ..socket_spec import check_function_input_names, validate_socket_data
+from ..tasks.kinds import PythonJobKind, get_kind, infer_kind
 from .task import Task
 
 
@@ -43,23 +40,6 @@ class WorkGraphTaskHandle(TaskHandle):
         return task.outputs
 
 
-def task_kind(obj: Any) -> str:
-    """Return the task type for a callable: a plain function, a process function or a process class.
-
-    :raises TypeError: if ``obj`` is none of these.
-    """
-    if getattr(obj, 'is_process_function', False):
-        node_class = obj.process_class._node_class
-        return task_types.CALCFUNCTION if node_class.__name__ == 'CalcFunctionNode' else task_types.WORKFUNCTION
-    if inspect.isclass(obj) and issubclass(obj, CalcJob):
-        return task_types.CALCJOB
-    if inspect.isclass(obj) and issubclass(obj, Process):
-        return task_types.WORKCHAIN
-    if callable(obj) and not inspect.isclass(obj):
-        return task_types.FUNCTION
-    raise TypeError(f'cannot make a task from {obj!r}: expected a function, a process function or a Process class')
-
-
 def _default_identifier(obj: Any) -> str:
     module = getattr(obj, '__module__', None) or ''
     name = getattr(obj, '__name__', None) or type(obj).__name__
@@ -77,31 +57,19 @@ def build_handle(
 ) -> TaskHandle:
     """Return the task handle of a plain function, a process function or a process class.
 
-    :param kind: the task type; inferred from ``obj`` when not given (``PYTHONJOB`` must be asked for).
+    :param kind: the name of the task kind (:mod:`aiida_workgraph.tasks.kinds`); inferred from ``obj`` when not
+        given (``PYTHONJOB`` must be asked for).
     :raises TypeError: if ``obj`` cannot be a task.
+    :raises NotImplementedError: if ``inputs``/``outputs`` are declared for a process class (its ports are used).
     """
     if isinstance(obj, BaseHandle):
         return obj
     check_function_input_names(obj)
-    kind = kind or task_kind(obj)
-    inputs = validate_socket_data(inputs)
-    outputs = validate_socket_data(outputs)
-    if kind in (task_types.CALCJOB, task_types.WORKCHAIN):
-        in_spec, out_spec = process_specs(obj)
-    elif kind in task_types.PROCESS_FUNCTIONS:
-        process_in, _ = process_specs(obj.process_class)
-        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
-        fields = dict(func_in.fields)
-        fields['metadata'] = process_in.fields['metadata']
-        in_spec = SocketSpec(func_in.identifier, item=func_in.item, fields=fields, meta=func_in.meta)
-    elif kind == task_types.PYTHONJOB:
-        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
-        in_spec = add_job_inputs(func_in)
-    else:
-        in_spec, out_spec = infer_specs_from_callable(obj, inputs, outputs)
+    task_kind = get_kind(kind) if kind else infer_kind(obj)
+    in_spec, out_spec = task_kind.build_specs(obj, validate_socket_data(inputs), validate_socket_data(outputs))
     spec = TaskSpec(
         identifier=identifier or _default_identifier(obj),
-        task_type=kind,
+        task_type=task_kind.name,
         catalog=catalog,
         inputs=in_spec,
         outputs=out_spec,
@@ -149,7 +117,7 @@ class TaskDecoratorCollection:
         ``metadata``; its function inputs are converted to AiiDA data when the WorkGraph process is created.
         """
         options = _options(args, kwargs)
-        return self._decorate(lambda func: build_handle(func, kind=task_types.PYTHONJOB, **options), args, kwargs)
+        return self._decorate(lambda func: build_handle(func, kind=PythonJobKind.name, **options), args, kwargs)
 
     def graph(self, *args: Any, **kwargs: Any) -> Any:
         """Build a sub-graph from the function body.

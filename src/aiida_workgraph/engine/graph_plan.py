@@ -13,15 +13,13 @@ from functools import cached_property
 from typing import Any
 
 import cloudpickle
-from aiida.engine.processes.ports import PortNamespace
 from node_graph.config import BUILTIN_TASKS, OUTPUT_SOCKET_NAME, WAIT_SOCKET_NAME
 from node_graph.executor import ExecutorMode, SafeExecutor
 from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskSpec
 
-from ..serialization.schema import Slot, port_slot, spec_slot
-from ..tasks import task_types
-from ..tasks.pythonjob import JOB_INPUTS
+from ..serialization.schema import Slot
+from ..tasks.kinds import TaskKind, get_kind
 
 GRAPH_INPUTS = 'graph_inputs'
 GRAPH_OUTPUTS = 'graph_outputs'
@@ -43,18 +41,18 @@ class TaskPlan:
     """What the engine needs to know about one task.
 
     :param name: the task name.
-    :param kind: one of :mod:`aiida_workgraph.tasks.task_types`.
+    :param kind: the task's kind (from :mod:`aiida_workgraph.tasks.kinds`), which says how it runs.
     :param spec: the task's node-graph spec (sockets, executor).
     """
 
     name: str
-    kind: str
+    kind: TaskKind
     spec: TaskSpec
     incoming: list[Link] = field(default_factory=list)
 
     @cached_property
     def callable(self) -> Any:
-        """The function or process class this task runs.
+        """The function or process class this task runs (unpickled here, where the task runs, if it was pickled).
 
         :raises ImportError: if it cannot be imported (or unpickled) in this interpreter.
         """
@@ -69,36 +67,13 @@ class TaskPlan:
             obj = obj._callable
         return obj
 
-    @property
-    def process_class(self) -> Any:
-        """The AiiDA process class of a process task."""
-        if self.kind == task_types.PYTHONJOB:
-            from aiida_pythonjob.calculations.pythonjob import PythonJob
-
-            return PythonJob
-        obj = self.callable
-        return obj.process_class if self.kind in task_types.PROCESS_FUNCTIONS else obj
-
     def input_slot(self) -> Slot:
         """The schema the walk uses for this task's inputs."""
-        if self.kind in task_types.PROCESS_FUNCTIONS or self.kind in task_types.PROCESS_CLASSES:
-            return port_slot(self.process_class.spec().inputs)
-        return spec_slot(self.spec.inputs)
+        return self.kind.input_slot(self)
 
     def required_inputs(self) -> list[str]:
         """The dotted paths of the inputs this task cannot run without (no default, not optional)."""
-        if self.kind in task_types.PROCESS_FUNCTIONS or self.kind in task_types.PROCESS_CLASSES:
-            return _required_ports(self.process_class.spec().inputs, '')
-        job_inputs = JOB_INPUTS if self.kind == task_types.PYTHONJOB else ()
-        return [
-            name
-            for name, field in (self.spec.inputs.fields if self.spec.inputs else {}).items()
-            if field.meta.required
-            and not field.is_namespace()
-            and not field.has_default()
-            and not name.startswith('_')
-            and name not in job_inputs
-        ]
+        return self.kind.required_inputs(self)
 
     @property
     def output_spec(self) -> SocketSpec:
@@ -120,7 +95,7 @@ class GraphPlan:
             if name in BUILTIN_TASKS:
                 continue
             spec = TaskSpec.from_dict(data['spec'])
-            self.tasks[name] = TaskPlan(name, spec.task_type, spec)
+            self.tasks[name] = TaskPlan(name, get_kind(spec.task_type), spec)
         self.links = [Link(**link) for link in structure.get('links', [])]
         self.ctx_writers: dict[str, list[Link]] = defaultdict(list)
         self.graph_output_links: list[Link] = []
@@ -195,19 +170,6 @@ class GraphPlan:
     def is_value_link(link: Link) -> bool:
         """Whether the link carries a value (``_wait`` links only order tasks)."""
         return WAIT_SOCKET_NAME not in (link.from_socket, link.to_socket)
-
-
-def _required_ports(namespace: Any, prefix: str) -> list[str]:
-    """The dotted paths of the required ports of an AiiDA port namespace (metadata and non-db ports excluded)."""
-    required = []
-    for name, port in namespace.items():
-        if port.non_db or getattr(port, 'is_metadata', False) or not port.required:
-            continue
-        if isinstance(port, PortNamespace):
-            required.extend(_required_ports(port, f'{prefix}{name}.'))
-        elif not port.has_default():
-            required.append(f'{prefix}{name}')
-    return required
 
 
 def _paths(tree: dict[str, Any], prefix: str = '') -> list[str]:

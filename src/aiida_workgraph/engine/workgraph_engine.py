@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections import defaultdict
 from typing import Any
 
 from aiida import orm
 from aiida.common.links import LinkType
-from aiida.engine import WorkChain, while_
+from aiida.engine import Process
 from aiida.orm.entities import EntityTypes
-from plumpy.process_states import ProcessState
+from plumpy import run_with_portal
+from plumpy.process_states import Continue, ProcessState, Wait
 from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
+from ..enums import TaskState
 from ..orm.transaction import atomic
-from ..orm.workgraph_node import (
-    STRUCTURE_FILENAME,
-    TASK_ERROR,
-    TASK_PROCESS,
-    TASK_RESULT,
-    TASK_STATE,
-    WorkGraphNode,
-)
+from ..orm.workgraph_node import STRUCTURE_FILENAME, TASK_RECORDS, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
-from ..tasks import task_types
-from ..tasks.pythonjob import pythonjob_inputs
+from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
-from .task_runner import (
-    TaskFailure,
-    process_failure,
-    process_outputs,
-    run_function,
-    run_process_function,
-    store_all,
-)
+from .graph_state import GraphState
+from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 
-PLANNED = 'PLANNED'
-RUNNING = 'RUNNING'
-FINISHED = 'FINISHED'
-FAILED = 'FAILED'
-SKIPPED = 'SKIPPED'
-CHILD_KEY = 'child__'
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
+GRAPH_STATE_KEY = 'workgraph_state'
 
 
 def get_nested(tree: Any, path: str) -> Any:
@@ -83,7 +68,7 @@ def as_dict(tree: Any) -> Any:
     return tree
 
 
-class WorkGraphEngine(WorkChain):
+class WorkGraphEngine(Process):
     """The AiiDA process that runs a WorkGraph.
 
     Its inputs are ``graph_inputs`` (the graph's inputs), ``tasks`` (``tasks.<task>.<port>``: the values set on
@@ -91,19 +76,22 @@ class WorkGraphEngine(WorkChain):
     The constructor walks these inputs once, converting values to AiiDA data, and raises
     :class:`~aiida_workgraph.serialization.WorkGraphSerializationError` listing every value that cannot be kept,
     before anything is stored. The structure is stored once, in the process node's repository; checkpoints hold
-    only the runtime state (task states, result references, ctx) and the inputs are rebuilt from the node's input
-    links when a checkpoint is loaded.
+    only the runtime state (:class:`~.graph_state.GraphState`) and the inputs are rebuilt from the node's input links
+    when a checkpoint is loaded.
 
-    A task runs when every task it depends on has finished. Plain functions run in the engine's process, AiiDA
-    processes run as its children. A failed task skips the tasks that depend on it; the process then finishes with
-    exit status 302.
+    Each step asks the :mod:`.scheduler` which task instances are ready and launches them through their kind: every
+    ready child process (CalcJob, WorkChain, PythonJob) is submitted, and at most one inline task (a plain function
+    recorded as a ``PyFunction`` process, a calcfunction or a workfunction) runs, so that the engine hands control back
+    to the event loop between tasks and a checkpoint is written after each. Every child is registered once, when
+    launched, with a callback that records its end on the node's task records and wakes the engine. A failed task
+    skips the tasks that depend on it; the process then finishes with exit status 302.
     """
 
     _node_class = WorkGraphNode
 
     @classmethod
     def define(cls, spec: Any) -> None:
-        """Define the input namespaces, the outline and the exit codes."""
+        """Define the input namespaces, the dynamic outputs and the exit codes."""
         super().define(spec)
         spec.input_namespace('graph_inputs', dynamic=True, required=False, valid_type=orm.Data)
         spec.input_namespace('tasks', dynamic=True, required=False, valid_type=orm.Data)
@@ -111,8 +99,7 @@ class WorkGraphEngine(WorkChain):
         spec.input('workgraph_data.structure', valid_type=dict, non_db=True)
         spec.input_namespace('workgraph_data.ctx', dynamic=True, required=False, valid_type=orm.Data)
         spec.outputs.dynamic = True
-        spec.outline(cls.setup, while_(cls.has_pending_work)(cls.advance), cls.finalize)
-        spec.exit_code(302, 'TASK_FAILED', message='Tasks failed: {tasks}.')
+        spec.exit_code(302, 'TASK_FAILED', message='Tasks failed: {tasks}. Skipped, as they depend on them: {skipped}.')
 
     def __init__(self, inputs: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
         """Walk the raw inputs once, then create the process.
@@ -124,6 +111,7 @@ class WorkGraphEngine(WorkChain):
             inputs, self.walk_result = prepare_engine_inputs(inputs)
         super().__init__(inputs, *args, **kwargs)
         self._plan: GraphPlan | None = None
+        self.graph_state = GraphState()
 
     @property
     def structure(self) -> dict[str, Any]:
@@ -136,6 +124,17 @@ class WorkGraphEngine(WorkChain):
         if getattr(self, '_plan', None) is None:
             self._plan = GraphPlan(self.structure)
         return self._plan
+
+    @property
+    def for_daemon(self) -> bool:
+        """Whether values must load in another interpreter (the graph was submitted or saved, not run here)."""
+        return self.structure.get('launch') != LAUNCH_RUN
+
+    def _build_process_label(self) -> str:
+        """``WorkGraph<name>``, as upstream labels WorkGraph processes."""
+        return f'WorkGraph<{self.inputs.workgraph_data.structure.get("name", "WorkGraph")}>'
+
+    # region database record
 
     def _create_and_setup_db_record(self) -> Any:
         """Store the process node, then its inputs and input links."""
@@ -172,6 +171,10 @@ class WorkGraphEngine(WorkChain):
             ]
             storage.bulk_insert(EntityTypes.LINK, rows)
 
+    # endregion
+
+    # region checkpoints
+
     def save_instance_state(self, out_state: Any, save_context: Any) -> None:
         """Save the runtime state only, after checking that it can be checkpointed.
 
@@ -180,7 +183,8 @@ class WorkGraphEngine(WorkChain):
 
         :raises CheckpointError: naming the path and type of every value of the state that cannot be checkpointed.
         """
-        validate_runtime_state(self.ctx, f'WorkGraph<{self.node.pk}>')
+        saved = self.graph_state.to_checkpoint()
+        validate_runtime_state({'_graph_ctx': saved['ctx']}, f'WorkGraph<{self.node.pk}>')
         raw_inputs, parsed_inputs = self._raw_inputs, self._parsed_inputs
         self._raw_inputs = None
         self._parsed_inputs = AttributesFrozendict({'metadata': self.inputs.metadata})
@@ -189,6 +193,7 @@ class WorkGraphEngine(WorkChain):
         finally:
             self._raw_inputs, self._parsed_inputs = raw_inputs, parsed_inputs
         out_state.pop(BundleKeys.INPUTS_PARSED, None)
+        out_state[GRAPH_STATE_KEY] = saved
         out_state[CHECKPOINT_FORMAT_KEY] = CHECKPOINT_FORMAT
 
     def _save_checkpoint(self) -> None:
@@ -197,7 +202,11 @@ class WorkGraphEngine(WorkChain):
             self.runner.persister.save_checkpoint(self)
 
     def load_instance_state(self, saved_state: Any, load_context: Any) -> None:
-        """Load the runtime state and rebuild the inputs from the node's input links and stored structure.
+        """Load the runtime state, rebuild the inputs from the node, and pick up the children where they are.
+
+        Task instances move forward to what the node's task records say (they are written before the checkpoint);
+        a child that finished meanwhile is adopted, a running one is awaited again, and a process function left
+        unfinished by a dead worker is sealed as excepted and its task runs again.
 
         :raises CheckpointError: if the checkpoint was written by an unknown format version, or cannot be loaded
             (naming the process and the cause).
@@ -212,6 +221,7 @@ class WorkGraphEngine(WorkChain):
         try:
             super().load_instance_state(saved_state, load_context)
             inputs = self._inputs_from_node()
+            self.graph_state = GraphState.from_checkpoint(saved_state[GRAPH_STATE_KEY])
         except Exception as exception:
             raise CheckpointError(
                 f'WorkGraph<{saved_state.get(self.SaveKeys.CALC_ID.value)}>: the checkpoint cannot be loaded: '
@@ -223,6 +233,9 @@ class WorkGraphEngine(WorkChain):
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.
         self._parsed_inputs = self.spec().inputs.pre_process(as_dict(inputs))
+        self._recover_children()
+        if self._state.LABEL == ProcessState.WAITING:
+            self.call_soon(self._wake)
 
     def _inputs_from_node(self) -> dict[str, Any]:
         """Rebuild the process inputs from the input links and the structure stored on the node."""
@@ -231,156 +244,180 @@ class WorkGraphEngine(WorkChain):
         inputs['metadata'] = self.node.get_metadata_inputs() or {}
         return inputs
 
-    # region outline
-
-    def setup(self) -> None:
-        """Initialise the runtime state: task states, results and the graph context."""
-        self.ctx._states = {}
-        self.ctx._results = {}
-        self.ctx._children = {}
-        self.ctx._graph_ctx = as_dict(self.inputs.workgraph_data.get('ctx', {}))
-
-    def has_pending_work(self) -> bool:
-        """Whether a task is running or ready to run."""
-        states = self.ctx._states
-        if any(state == RUNNING for state in states.values()):
-            return True
-        return any(self._is_ready(name) for name in self.plan.order)
-
-    def advance(self) -> None:
-        """Collect finished children, then launch every task whose inputs are ready."""
-        changes: dict[tuple[str, str], Any] = {}
-        self._unstored_results: dict[str, Any] = {}
-        for name in [name for name, state in self.ctx._states.items() if state == RUNNING]:
-            node = self.ctx.get(f'{CHILD_KEY}{name}')
-            if isinstance(node, orm.ProcessNode):  # resolved; until then the key holds the awaitable
-                del self.ctx[f'{CHILD_KEY}{name}']
-                del self.ctx._children[name]
-                self._child_finished(name, node, changes)
+    def _recover_children(self) -> None:
+        """Bring the loaded state up to what the database says, then await the children that still run."""
+        state = self.graph_state
+        state.merge_records({record: self.node.task_record(record) for record in TASK_RECORDS})
+        called = called_processes(self.node)
         for name in self.plan.order:
-            if self._is_ready(name):
-                self._launch(self.plan.tasks[name], changes)
-        for name, pk in self.ctx._children.items():
-            self.to_context(**{f'{CHILD_KEY}{name}': orm.load_node(pk)})
-        with atomic(self.node.backend):
-            for name, results in self._unstored_results.items():
-                self.ctx._results[name] = changes[(TASK_RESULT, name)] = _pks(store_all(results))
-            if changes:
-                self.node.update_task_records(changes)
+            record = state.record(name)
+            node = called.get(name)
+            if record.state not in (TaskState.PLANNED, TaskState.RUNNING) or node is None:
+                continue
+            if record.state == TaskState.PLANNED and record.process is not None and node.pk <= record.process:
+                continue
+            if node.is_terminated:
+                state.launched(name, node.pk)
+                self._process_done(name, node)
+            elif is_process_function(node):
+                seal_orphan(node)
+                self.report(f'Task {name}: its process {node.process_label}<{node.pk}> was left unfinished; runs again')
+                state.set_state(name, TaskState.PLANNED)
+            else:
+                if record.process != node.pk:
+                    state.launched(name, node.pk)
+                self._await_child(name, node.pk)
+        for name in scheduler.running(state.states()):
+            if state.record(name).process is not None and called.get(name) is None:
+                state.set_state(name, TaskState.PLANNED)
+        self._write_records()
 
-    def finalize(self) -> Any:
+    def _wake(self) -> None:
+        """Resume the process if it waits (after loading, or when a child ended)."""
+        if not self.has_terminated() and self._state.LABEL == ProcessState.WAITING:
+            self.resume()
+
+    # endregion
+
+    # region the process loop
+
+    async def run(self) -> Any:
+        """Start: the initial ``ctx``, then the first step."""
+        self.graph_state = GraphState(ctx=as_dict(self.inputs.workgraph_data.get('ctx', {})))
+        return await self._step()
+
+    async def _step(self) -> Any:
+        """One step: hand control to the event loop, then launch what is ready (see :meth:`_advance`).
+
+        Yielding first lets the event loop answer RPCs (pause, kill, status) and run the callbacks of children that
+        ended, between any two tasks.
+        """
+        await asyncio.sleep(0)
+        return await run_with_portal(self._advance)
+
+    def _advance(self) -> Any:
+        """Launch what is ready (every child process, at most one inline task) and say what comes next.
+
+        :return: the next step right away while tasks are ready, a wait for a child's callback while children run,
+            or the end of the process (its exit code) when nothing is left.
+        """
+        state = self.graph_state
+        self._skip_blocked()
+        ready = scheduler.ready(self.plan.order, self.plan.parents, state.states())
+        newly_ready = [name for name in ready if name not in self._reported_ready]
+        if newly_ready:
+            self._reported_ready.update(newly_ready)
+            self.report(f'tasks ready to run: {", ".join(newly_ready)}')
+        inline_ran = False
+        for name in ready:
+            task = self.plan.tasks[name]
+            if task.kind.inline:
+                if inline_ran:
+                    continue
+                inline_ran = True
+            self._launch(task)
+        self._skip_blocked()
+        self._write_records()
+        states = state.states()
+        if scheduler.is_done(self.plan.order, self.plan.parents, states):
+            return self._finalize()
+        if scheduler.ready(self.plan.order, self.plan.parents, states):
+            return Continue(self._step)
+        return Wait(self._step, msg=f'Waiting for tasks: {", ".join(scheduler.running(states))}')
+
+    @property
+    def _reported_ready(self) -> set[str]:
+        """The tasks already reported as ready in this interpreter."""
+        return self.__dict__.setdefault('_reported_ready_cache', set())
+
+    def on_wait(self, awaitables: Any) -> None:
+        """Entering WAITING: go on at once if a child ended meanwhile, else when a child's callback wakes it."""
+        super().on_wait(awaitables)
+        if scheduler.ready(self.plan.order, self.plan.parents, self.graph_state.states()):
+            self.call_soon(self._wake)
+
+    def _finalize(self) -> Any:
         """Expose the graph outputs and return exit status 302 if any task failed."""
         for link in self.plan.graph_output_links:
             value = self._socket_value(link.from_task, link.from_socket)
             if value is not None:
                 self.out(link.to_socket, value)
-        failed = sorted(name for name, state in self.ctx._states.items() if state == FAILED)
+        states = self.graph_state.states()
+        failed = scheduler.failed(states)
         if failed:
-            return self.exit_codes.TASK_FAILED.format(tasks=', '.join(failed))
+            skipped = sorted(name for name, value in states.items() if value == TaskState.SKIPPED)
+            return self.exit_codes.TASK_FAILED.format(tasks=', '.join(failed), skipped=', '.join(skipped) or 'none')
         return None
 
     # endregion
 
-    def _on_awaitable_finished(self, awaitable: Any) -> None:
-        """Go on as soon as one child process finished, instead of waiting for every child still running.
+    # region tasks
 
-        Each step awaits every running child anew; a callback of an awaitable that a later step replaced finds it
-        gone and does nothing, as the child's awaitable of the current step is resolved by its own callback.
-        """
-        if awaitable not in self._awaitables:
-            return
-        super()._on_awaitable_finished(awaitable)
-        if self.state == ProcessState.WAITING and self._awaitables:
-            self.resume()
-
-    def _task_state(self, name: str) -> str:
-        return self.ctx._states.get(name, PLANNED)
-
-    def _is_ready(self, name: str) -> bool:
-        if self._task_state(name) != PLANNED:
-            return False
-        return all(self._task_state(parent) == FINISHED for parent in self.plan.parents[name])
-
-    def _set_state(self, name: str, state: str, changes: dict[tuple[str, str], Any]) -> None:
-        self.ctx._states[name] = state
-        changes[(TASK_STATE, name)] = state
-
-    def _launch(self, plan: TaskPlan, changes: dict[tuple[str, str], Any]) -> None:
-        """Run or submit one task."""
-        name = plan.name
+    def _launch(self, task: TaskPlan) -> None:
+        """Launch one task through its kind; a task that cannot launch fails, the engine goes on."""
+        name = task.name
         try:
-            inputs = self._task_inputs(plan)
-            if plan.kind == task_types.FUNCTION:
-                for_daemon = self.structure.get('launch') != LAUNCH_RUN
-                results = run_function(plan, inputs, for_daemon)
-                self._unstored_results[name] = results
-                self._task_finished(name, results, changes)
-            elif plan.kind in task_types.PROCESS_FUNCTIONS:
-                inputs.setdefault('metadata', {}).setdefault('call_link_label', name)
-                node, results = run_process_function(plan, inputs, self.node)
-                changes[(TASK_PROCESS, name)] = node.pk
-                failure = process_failure(node)
-                if failure:
-                    raise TaskFailure(failure)
-                self._task_finished(name, results, changes)
-            elif plan.kind in task_types.PROCESS_CLASSES:
-                inputs.setdefault('metadata', {}).setdefault('call_link_label', name)
-                self._submit_child(name, plan.process_class, inputs, changes)
-            elif plan.kind == task_types.PYTHONJOB:
-                job_inputs = pythonjob_inputs(name, plan.callable, plan.spec.inputs, plan.output_spec, inputs)
-                self._submit_child(name, plan.process_class, job_inputs, changes)
-            else:
-                raise TaskFailure(f'tasks of type {plan.kind} are not supported')
-        except TaskFailure as failure:
-            if failure.process is not None:
-                changes[(TASK_PROCESS, name)] = failure.process.pk
-            self._task_failed(name, str(failure), changes)
+            node = task.kind.launch(self, task, self._task_inputs(task))
         except Exception as exception:  # noqa: BLE001 - a task that cannot launch fails, the engine goes on
-            self._task_failed(name, f'could not launch: {type(exception).__name__}: {exception}', changes)
+            self._task_failed(name, f'could not launch: {type(exception).__name__}: {exception}')
+            return
+        self.graph_state.launched(name, node.pk)
+        if node.is_terminated:
+            self._process_done(name, node)
+        else:
+            self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
+            self._await_child(name, node.pk)
 
-    def _submit_child(self, name: str, process_class: Any, inputs: dict[str, Any], changes: dict) -> None:
-        """Submit a child process for task ``name``; the engine goes on when it (or another child) finished."""
-        node = self.submit(process_class, **inputs)
-        self.ctx._children[name] = node.pk
-        changes[(TASK_PROCESS, name)] = node.pk
-        self._set_state(name, RUNNING, changes)
-        self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
+    def _await_child(self, name: str, pk: int) -> None:
+        """Register, once, a callback that records the end of the child ``pk`` of task ``name``."""
+        callback = functools.partial(self.call_soon, self._on_child_terminated, name, pk)
+        self.runner.call_on_process_finish(pk, callback)
 
-    def _child_finished(self, name: str, node: orm.ProcessNode, changes: dict[tuple[str, str], Any]) -> None:
+    def _on_child_terminated(self, name: str, pk: int) -> None:
+        """A child ended: record it (task records now, checkpoint on the next state change) and wake the engine."""
+        record = self.graph_state.record(name)
+        if self.has_terminated() or record.state != TaskState.RUNNING or record.process != pk:
+            return
+        self._process_done(name, orm.load_node(pk))
+        self._write_records()
+        self._wake()
+
+    def _process_done(self, name: str, node: orm.ProcessNode) -> None:
+        """Record the end of task ``name`` from its terminated process ``node``."""
         failure = process_failure(node)
         if failure:
-            self._task_failed(name, failure, changes)
-        else:
-            self._task_finished(name, process_outputs(node), changes)
-
-    def _task_finished(self, name: str, results: dict[str, Any], changes: dict[tuple[str, str], Any]) -> None:
-        """Record the results of a finished task: the nodes in this interpreter, their pks in the checkpoint.
-
-        Results of plain functions get their pks when :meth:`advance` stores them at the end of the step.
-        """
+            self._task_failed(name, failure, node.pk)
+            return
+        results = process_outputs(node)
         self._result_nodes[name] = results
-        if name not in self._unstored_results:
-            self.ctx._results[name] = _pks(results)
-        self._set_state(name, FINISHED, changes)
+        self.graph_state.finished(name, _pks(results))
         for key, links in self.plan.ctx_writers.items():
             for link in links:
                 if link.from_task == name:
-                    set_nested(self.ctx._graph_ctx, key, self._socket_value(name, link.from_socket))
+                    set_nested(self.graph_state.ctx, key, self._socket_value(name, link.from_socket))
 
-    def _task_failed(self, name: str, message: str, changes: dict[tuple[str, str], Any]) -> None:
-        self._set_state(name, FAILED, changes)
-        changes[(TASK_ERROR, name)] = message
+    def _task_failed(self, name: str, message: str, process: int | None = None) -> None:
+        self.graph_state.failed(name, message, process)
         self.report(f'Task {name} failed: {message}')
-        for child in sorted(self.plan.descendants(name)):
-            if self._task_state(child) == PLANNED:
-                self._set_state(child, SKIPPED, changes)
+
+    def _skip_blocked(self) -> None:
+        """Mark SKIPPED every planned task that depends on a failed one."""
+        state = self.graph_state
+        for name in scheduler.blocked(self.plan.order, self.plan.parents, state.states()):
+            state.set_state(name, TaskState.SKIPPED)
+
+    def _write_records(self) -> None:
+        """Write the task record changes to the node, in one database write."""
+        changes = self.graph_state.pending_records()
+        if changes:
+            self.node.update_task_records(changes)
 
     def _socket_value(self, task: str, socket: str) -> Any:
         """The current value of an output socket (graph inputs and ctx included)."""
         if task == GRAPH_INPUTS:
             source = self.inputs.get('graph_inputs', {})
         elif task == GRAPH_CTX:
-            source = self.ctx._graph_ctx
+            source = self.graph_state.ctx
         else:
             source = self._results_of(task)
         if socket == OUTPUT_SOCKET_NAME:
@@ -396,7 +433,7 @@ class WorkGraphEngine(WorkChain):
     def _results_of(self, task: str) -> dict[str, Any]:
         """The result nodes of a finished task, loaded from their pks once per interpreter."""
         if task not in self._result_nodes:
-            self._result_nodes[task] = _nodes(self.ctx._results.get(task, {}))
+            self._result_nodes[task] = _nodes(self.graph_state.record(task).results or {})
         return self._result_nodes[task]
 
     def _task_inputs(self, plan: TaskPlan) -> dict[str, Any]:
@@ -418,6 +455,8 @@ class WorkGraphEngine(WorkChain):
                 set_nested(values, socket, value)
         plain = self.structure['tasks'][plan.name].get('plain_inputs') or {}
         return merge_nested(values, as_dict(plain))
+
+    # endregion
 
 
 def _nodes(tree: Any) -> Any:

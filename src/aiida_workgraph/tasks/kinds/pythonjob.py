@@ -1,0 +1,38 @@
+"""``task.pythonjob`` tasks: a Python function run by aiida-pythonjob's ``PythonJob`` CalcJob."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiida import orm
+from node_graph.socket_spec import SocketSpec
+
+from ...socket_spec import infer_specs_from_callable
+from ..pythonjob import JOB_INPUTS, add_job_inputs, pythonjob_inputs
+from .base import Launcher, TaskKind, TaskView
+
+
+class PythonJobKind(TaskKind):
+    """The function's sockets plus the job inputs (``computer``, ``code``, ...); submitted as a ``PythonJob``."""
+
+    name = 'PYTHONJOB'
+
+    def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
+        """The function's sockets plus the job inputs."""
+        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
+        return add_job_inputs(func_in), out_spec
+
+    def process_class(self, task: TaskView) -> Any:
+        """aiida-pythonjob's ``PythonJob``."""
+        from aiida_pythonjob.calculations.pythonjob import PythonJob
+
+        return PythonJob
+
+    def required_inputs(self, task: TaskView) -> list[str]:
+        """The function's required arguments (the job inputs all have defaults)."""
+        return [name for name in super().required_inputs(task) if name not in JOB_INPUTS]
+
+    def launch(self, launcher: Launcher, task: TaskView, inputs: dict[str, Any]) -> orm.ProcessNode:
+        """Assemble the ``PythonJob`` inputs around the converted nodes and submit it."""
+        job_inputs = pythonjob_inputs(task.name, task.callable, task.spec.inputs, task.spec.outputs, inputs)
+        return launcher.submit(self.process_class(task), **job_inputs)
