@@ -153,13 +153,64 @@ def job_identity(x: Any) -> Any:
 
 
 def make_unkeepable(kind: str) -> Any:
-    """Return a value that cannot be kept as a task result: ``'set'``, ``'lock'`` or ``'nested_lock'``."""
+    """Return a value that cannot be kept as a task result: ``'set'``, ``'lock'``, ``'nested_lock'`` or one of
+    :data:`SHAPES` (a value that contains itself, is nested too deep or holds a string the storage refuses)."""
     if kind == 'set':
         return {1, 2}
     if kind == 'lock':
         return threading.Lock()
     if kind == 'nested_lock':
         return {'ok': 1, 'guard': threading.Lock()}
+    return make_shape(kind)
+
+
+#: Values whose shape or strings cannot be stored, by kind: ``(subpath of the refused item, its type, reason)``.
+SHAPES: dict[str, tuple[str, str, str]] = {
+    'self_list': ('[1]', 'builtins.list', 'it contains itself (a list that holds itself)'),
+    'self_dict': ('.inner.back', 'builtins.dict', 'it contains itself (a dict that holds itself)'),
+    'deep_list': (
+        '[0]' * 8 + '...(84 more levels)...' + '[0]' * 8,
+        'builtins.list',
+        'dicts and lists are nested deeper than 100 levels',
+    ),
+    'deep_dict': ('.k' * 8 + '...(84 more levels)...' + '.k' * 8, 'builtins.dict', 'dicts and lists are nested deeper'),
+    'surrogate': ('', 'builtins.str', "a string with a lone surrogate ('\\ud800' at index 1) is not valid UTF-8"),
+    'surrogate_in_list': ('[1]', 'builtins.str', "a string with a lone surrogate ('\\udc80' at index 0)"),
+    'nul': ('', 'builtins.str', 'a string with a NUL character (\\x00, at index 1) cannot be stored in PostgreSQL'),
+    'nul_in_dict': ('.k', 'builtins.str', 'a string with a NUL character (\\x00, at index 0) cannot be stored'),
+}
+DEPTH = 150
+"""How deep ``deep_list`` and ``deep_dict`` are nested (more than the 100 levels that can be stored)."""
+
+
+def nested(levels: int, as_dict: bool) -> Any:
+    """Return ``levels`` nested lists (``[[...[1]...]]``) or dicts (``{'k': {'k': ... 1}}``)."""
+    value: Any = 1
+    for _ in range(levels):
+        value = {'k': value} if as_dict else [value]
+    return value
+
+
+def make_shape(kind: str) -> Any:
+    """Return a fresh value of one of the kinds of :data:`SHAPES`."""
+    if kind == 'self_list':
+        value: Any = [1]
+        value.append(value)
+        return value
+    if kind == 'self_dict':
+        value = {'a': 1, 'inner': {}}
+        value['inner']['back'] = value
+        return value
+    if kind in ('deep_list', 'deep_dict'):
+        return nested(DEPTH, kind == 'deep_dict')
+    if kind == 'surrogate':
+        return 'a\ud800b'
+    if kind == 'surrogate_in_list':
+        return ['ok', '\udc80']
+    if kind == 'nul':
+        return 'a\x00b'
+    if kind == 'nul_in_dict':
+        return {'k': '\x00'}
     raise ValueError(f'unknown kind {kind!r}')
 
 
