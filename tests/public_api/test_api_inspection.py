@@ -141,3 +141,23 @@ def test_get_or_create_code(aiida_localhost: orm.Computer) -> None:
     assert again.pk == code.pk
     python = get_or_create_code(computer=aiida_localhost.label, code_label='python3')
     assert str(python.filepath_executable) == shutil.which('python3')
+
+
+def test_create_and_pause_process(bash_code: orm.InstalledCode) -> None:
+    """``create_and_pause_process`` stores a paused process with its checkpoint, without running it."""
+    from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
+
+    from aiida_workgraph.utils import create_and_pause_process
+
+    inputs = {'x': orm.Int(1), 'y': orm.Int(2), 'code': bash_code}
+    process = create_and_pause_process(
+        process_class=ArithmeticAddCalculation, inputs=inputs, state_msg='held for the test'
+    )
+    node = orm.load_node(process.node.pk)
+    assert node.paused
+    assert node.process_status == 'held for the test'
+    assert node.checkpoint is not None
+    assert not node.is_terminated
+    assert node.inputs.x.value == 1
+    with pytest.raises(ValueError, match='needs a process_class'):
+        create_and_pause_process(inputs=inputs)
