@@ -1,9 +1,11 @@
 """The runtime state of a running WorkGraph: one record per task instance, and the graph's ``ctx``.
 
-:class:`GraphState` is the one owner of that state. It is written to the checkpoint (:meth:`GraphState.to_checkpoint`,
-read back by :meth:`GraphState.from_checkpoint`) and, change by change, to the process node's task records
-(:meth:`GraphState.pending_records`), so that the node always tells what finished even when the checkpoint is older.
-An instance key is the task name; instances of a task inside a loop or a map get their own keys.
+:class:`GraphState` is the one owner of that state. Every change is written to the process node's task records
+(:meth:`GraphState.pending_records`) before the checkpoint that follows it, so the records are the durable log of what
+finished. The checkpoint (:meth:`GraphState.to_checkpoint`) therefore holds only the instances that are not done yet
+and ``ctx``; :meth:`GraphState.from_checkpoint` plus :meth:`GraphState.merge_records` rebuild the whole state, and a
+checkpoint's size does not grow with the number of finished tasks. An instance key is the task name; instances of a
+task inside a loop or a map get their own keys.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..enums import TaskState
+from ..enums import TERMINAL_TASK_STATES, TaskState
 from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
 
 #: Checkpoint states the records of the node may move forward (a finished run the checkpoint did not see yet).
@@ -89,10 +91,15 @@ class GraphState:
         return changes
 
     def to_checkpoint(self) -> dict[str, Any]:
-        """The state as plain JSON values (instance records that differ from a PLANNED one, and ``ctx``)."""
+        """The state as plain JSON values: ``ctx`` and the instances not done yet (what differs from PLANNED).
+
+        Instances in a terminal state are left out: the node's task records hold them (see :meth:`merge_records`).
+        """
         default = asdict(InstanceRecord())
         instances = {}
         for key, record in self.instances.items():
+            if record.state in TERMINAL_TASK_STATES:
+                continue
             values = {name: value for name, value in asdict(record).items() if value != default[name]}
             instances[key] = values
         return {'instances': instances, 'ctx': self.ctx}
@@ -106,8 +113,8 @@ class GraphState:
     def merge_records(self, records: dict[str, dict[str, Any]]) -> list[str]:
         """Move instances forward to what the node's task records say, where the checkpoint is behind them.
 
-        The records are written in the same transaction as a finished task's results, the checkpoint only after the
-        step: after a crash between the two, the records tell that the task finished.
+        The records hold every instance that is done (the checkpoint leaves them out), and they are written before
+        the checkpoint: after a crash between the two, the records tell that the task finished.
 
         :param records: ``{record name: {instance: value}}`` as stored on the node.
         :return: the instances that were moved forward.
