@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from aiida.engine import calcfunction, workfunction
-from node_graph.error_handler import normalize_error_handlers
 from node_graph.executor import RuntimeExecutor
 from node_graph.socket_spec import SocketSpec
 from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
 from node_graph.utils.function import is_function_like, prepare_function_inputs
 
+from ..engine.error_handlers import normalize_task_handlers
 from ..socket_spec import check_function_input_names, validate_socket_data
 from ..tasks.kinds import PythonJobKind, get_kind, infer_kind
 from .task import Task
@@ -74,7 +74,7 @@ def build_handle(
         inputs=in_spec,
         outputs=out_spec,
         executor=RuntimeExecutor.from_callable(obj),
-        error_handlers=normalize_error_handlers(error_handlers),
+        error_handlers=normalize_task_handlers(error_handlers),
         base_class=Task,
         metadata={'callable': {'module': getattr(obj, '__module__', None), 'name': getattr(obj, '__name__', None)}},
     )
@@ -120,11 +120,15 @@ class TaskDecoratorCollection:
         return self._decorate(lambda func: build_handle(func, kind=PythonJobKind.name, **options), args, kwargs)
 
     def graph(self, *args: Any, **kwargs: Any) -> Any:
-        """Build a sub-graph from the function body.
+        """Make a graph task: the function body builds a graph from task calls, run as a child WorkGraph process.
 
-        :raises NotImplementedError: graph tasks are not available yet.
+        ``task.graph(identifier=None, inputs=None, outputs=None, catalog='Others', max_depth=100,
+        max_number_jobs=None)``; see :func:`aiida_workgraph.authoring.graph_task.graph_handle`.
         """
-        raise NotImplementedError('task.graph is not available in this release yet')
+        from .graph_task import graph_handle
+
+        options = _options(args, kwargs)
+        return self._decorate(lambda func: graph_handle(func, **options), args, kwargs)
 
     def monitor(self, *args: Any, **kwargs: Any) -> Any:
         """Poll a condition until it holds.

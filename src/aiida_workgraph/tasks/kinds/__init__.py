@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Launcher, TaskKind, TaskView
+from .graph_task import GraphTaskKind
 from .process_class import CalcJobKind, WorkChainKind
 from .process_function import CalcFunctionKind, WorkFunctionKind
 from .pyfunction import PyFunctionKind
@@ -22,6 +23,7 @@ KINDS: tuple[TaskKind, ...] = (
     CalcJobKind(),
     WorkChainKind(),
     PythonJobKind(),
+    GraphTaskKind(),
     PyFunctionKind(),
 )
 _BY_NAME = {name: kind for kind in KINDS for name in (kind.name, *kind.aliases)}

@@ -1,0 +1,88 @@
+"""``@task.graph``: a function whose body builds a graph from task calls, run as a child WorkGraph process."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from node_graph.task_spec import TaskSpec
+
+from ..tasks.kinds.graph_task import DEFAULT_MAX_DEPTH
+from .decorator import WorkGraphTaskHandle, build_handle
+
+
+class GraphTaskHandle(WorkGraphTaskHandle):
+    """The handle of a ``@task.graph`` function.
+
+    Called inside a graph, it adds a graph task; :meth:`build` returns the ``WorkGraph`` the function builds from
+    given inputs, and :meth:`run` / :meth:`submit` build it and run or submit it.
+    """
+
+    def build(self, /, *args: Any, **kwargs: Any) -> Any:
+        """Return the ``WorkGraph`` the function builds for these inputs (named after the function).
+
+        :raises TypeError: if the function returns something other than task sockets (a raw value, say).
+        :raises ValueError: if it returns outputs that are not declared.
+        """
+        return build_graph(self._callable, self._spec, args, kwargs)
+
+    def run(self, /, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Build the graph for these inputs, run it in this interpreter and return its outputs."""
+        return self.build(*args, **kwargs).run()
+
+    def submit(self, /, *args: Any, wait: bool = False, timeout: int = 600, **kwargs: Any) -> Any:
+        """Build the graph for these inputs and submit it to the daemon; return its process node.
+
+        :param wait: wait until the process ended.
+        :raises TimeoutError: if ``wait`` and the process does not end within ``timeout`` seconds.
+        """
+        return self.build(*args, **kwargs).submit(wait=wait, timeout=timeout)
+
+
+def build_graph(func: Any, spec: TaskSpec, args: tuple = (), kwargs: dict[str, Any] | None = None) -> Any:
+    """Call ``func`` inside a new ``WorkGraph`` (named after the function) whose inputs are the given values.
+
+    Inside the function each input is its value wrapped so that passing it to a task links the graph input (an
+    AiiDA node when the engine builds the graph at run time). What the function returns becomes the graph outputs.
+
+    :raises TypeError: if the function returns something other than task sockets.
+    :raises ValueError: if it returns outputs that are not declared.
+    """
+    from node_graph.utils.graph import materialize_graph
+
+    from .workgraph import WorkGraph
+
+    kwargs = dict(kwargs or {})
+    kwargs.pop('metadata', None)
+    graph = materialize_graph(
+        func, spec.inputs, spec.outputs, getattr(func, '__name__', spec.identifier), WorkGraph, args=args, kwargs=kwargs
+    )
+    return graph
+
+
+def graph_handle(
+    func: Any,
+    identifier: str | None = None,
+    inputs: Any = None,
+    outputs: Any = None,
+    catalog: str = 'Others',
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_number_jobs: int | None = None,
+) -> GraphTaskHandle:
+    """Return the handle of a graph task made from ``func``.
+
+    :param max_depth: how deeply graph tasks may be nested below the graph that runs this one; a graph task deeper
+        than this fails (and its graph with exit status 302).
+    :raises NotImplementedError: if ``max_number_jobs`` is given: limiting the number of running jobs is not
+        available in this release yet.
+    :raises ValueError: if ``max_depth`` is not a positive integer.
+    """
+    if max_number_jobs is not None:
+        raise NotImplementedError('task.graph(max_number_jobs=...) is not available in this release yet')
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1:
+        raise ValueError(f'max_depth must be a positive integer, got {max_depth!r}')
+    base = build_handle(func, identifier=identifier, inputs=inputs, outputs=outputs, catalog=catalog, kind='GRAPH')
+    spec = replace(base._spec, metadata={**(base._spec.metadata or {}), 'max_depth': max_depth})
+    handle = GraphTaskHandle(spec)
+    handle._callable = func
+    return handle

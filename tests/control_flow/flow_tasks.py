@@ -1,0 +1,85 @@
+"""Tasks of the control-flow tests, in a module that daemon workers can import (``control_flow.flow_tasks``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiida_workgraph import spec, task
+
+
+@task
+def add(x: Any, y: Any) -> Any:
+    """Return ``x + y``."""
+    return x + y
+
+
+@task(outputs=['sum', 'diff'])
+def sum_diff(x: Any, y: Any) -> dict[str, Any]:
+    """Return the sum and the difference of ``x`` and ``y``."""
+    return {'sum': x + y, 'diff': x - y}
+
+
+@task
+def fail(x: Any) -> Any:
+    """Raise for any ``x`` but ``None``."""
+    if x is not None:
+        raise ValueError(f'fail got {x}')
+    return x
+
+
+@task.graph
+def add_twice(x: Any, y: Any) -> Any:
+    """A graph of two additions: ``(x + y) + y``."""
+    return add(x=add(x=x, y=y).result, y=y).result
+
+
+@task.graph(outputs=['sum', 'diff'])
+def sum_and_diff(x: Any, y: Any) -> dict[str, Any]:
+    """Two outputs from two tasks."""
+    return {'sum': add(x=x, y=y).result, 'diff': sum_diff(x=x, y=y).diff}
+
+
+@task.graph(outputs=spec.namespace(sum=Any, diff=Any))
+def whole_namespace(x: Any, y: Any) -> Any:
+    """The outputs namespace of one task as the graph's outputs."""
+    return sum_diff(x=x, y=y)
+
+
+@task.graph(outputs=spec.namespace(total=Any, parts=spec.namespace(first=Any, second=Any)))
+def nested_outputs(x: Any, y: Any) -> dict[str, Any]:
+    """A nested namespace of outputs."""
+    first = add(x=x, y=1).result
+    second = add(x=y, y=1).result
+    return {'total': add(x=first, y=second).result, 'parts': {'first': first, 'second': second}}
+
+
+@task.graph
+def outer(x: Any) -> Any:
+    """A graph task that calls a graph task: ``add_twice(x, 1) + 10``."""
+    return add(x=add_twice(x=x, y=1).result, y=10).result
+
+
+@task.graph(max_depth=3)
+def countdown(n: Any) -> Any:
+    """Recurse while ``n > 0``: one nested graph per step, ``max_depth=3``."""
+    if n.value <= 0:
+        return add(x=n, y=100).result
+    return countdown(n=add(x=n, y=-1).result).result
+
+
+@task.graph
+def with_failure(x: Any) -> Any:
+    """A graph whose only task fails."""
+    return fail(x=x).result
+
+
+@task.graph
+def raises_while_building(x: Any) -> Any:
+    """The function raises before it adds any task."""
+    raise RuntimeError(f'cannot build a graph for {x.value}')
+
+
+@task.graph
+def returns_raw_value(x: Any) -> Any:
+    """Returns a plain value instead of a task's socket."""
+    return 5
