@@ -66,6 +66,18 @@ class Task(NodeGraphTask):
             )
         self.set_inputs(builder._inputs(prune=True))
 
+    def add_error_handler(self, error_handler: dict[str, Any]) -> None:
+        """Attach error handlers: ``{name: {'executor': f, 'exit_codes': [...], 'max_retries': 1, 'kwargs': {}}}``.
+
+        When the task's process fails with one of ``exit_codes``, the engine calls ``f(task, **kwargs)`` (see
+        :mod:`aiida_workgraph.engine.error_handlers`) and runs the task again, at most ``max_retries`` times.
+
+        :raises ValueError: if an entry is malformed (unknown keys, no executor, no exit codes).
+        """
+        from ..engine.error_handlers import normalize_task_handlers
+
+        super().add_error_handler(normalize_task_handlers(error_handler))
+
     def _new_for_copy(self, name: str | None, graph: Any, spec: Any) -> Task:
         return self.__class__(name=name, uuid=None, graph=graph, spec=spec)
 

@@ -29,6 +29,8 @@ class InstanceRecord:
     :param results: the pks of its result nodes (nested by output name), once finished.
     :param error: why it failed.
     :param attempt: how many times it was launched.
+    :param retries: how many retries each error handler asked for (by handler name).
+    :param inputs: the inputs changed by error handlers: ``{'data': {path: pk}, 'plain': {...}}``.
     """
 
     state: str = TaskState.PLANNED.value
@@ -36,6 +38,8 @@ class InstanceRecord:
     results: dict[str, Any] | None = None
     error: str | None = None
     attempt: int = 0
+    retries: dict[str, int] | None = None
+    inputs: dict[str, Any] | None = None
 
 
 @dataclass
@@ -84,6 +88,13 @@ class GraphState:
             record.process = process
             self._changes[(TASK_PROCESS, key)] = process
         self.set_state(key, TaskState.FAILED)
+
+    def retry(self, key: str, retries: dict[str, int], inputs: dict[str, Any]) -> None:
+        """A failed instance goes back to PLANNED for another attempt, with the error handlers' input changes."""
+        record = self.record(key)
+        record.retries = retries
+        record.inputs = inputs or None
+        self.set_state(key, TaskState.PLANNED)
 
     def pending_records(self) -> dict[tuple[str, str], Any]:
         """Take the ``{(record, instance): value}`` changes made since the last call."""
