@@ -226,6 +226,44 @@ def half_bad_results(kind: str) -> dict[str, Any]:
     return {'good': 1, 'bad': make_unkeepable(kind)}
 
 
+@task
+def make_settings(cutoff: float) -> Any:
+    """Return a :class:`Settings` dataclass (a typed result)."""
+    return Settings(cutoff, 'made')
+
+
+@task
+def make_params(steps: int) -> Any:
+    """Return a :class:`Params` pydantic model (a typed result)."""
+    return Params(steps=steps)
+
+
+@task.pythonjob()
+def job_make_settings(cutoff: float) -> Any:
+    """Return a :class:`Settings` dataclass from a PythonJob."""
+    from serialization_helpers import Settings
+
+    return Settings(cutoff, 'made')
+
+
+@task
+def describe(x: Any) -> Any:
+    """Return ``module.Class: repr`` of what the task received: what the next task sees of a typed value."""
+    return f'{type(x).__module__}.{type(x).__qualname__}: {x!r}'
+
+
+@task(outputs=['result'])
+def return_none() -> Any:
+    """Return ``None`` (a task whose result is nothing)."""
+    return None
+
+
+@task
+def is_none(x: Any = 'no value') -> Any:
+    """Return whether the task received ``None`` (``'no value'`` if it received nothing at all)."""
+    return 'no value' if isinstance(x, str) and x == 'no value' else x is None
+
+
 # endregion
 
 # region processes
@@ -281,8 +319,9 @@ class BadValue:
     :param reason: a part of the reason the error gives.
     :param fix: a part of the fix the error proposes.
     :param subpath: where inside the value the refused item sits (appended to the value's path).
-    :param port_reason: the reason when a port's own serializer (a calcfunction's ``to_aiida_type``) refuses the
-        value and none of our rules explains it; ``None`` if the reason is the same as for our rules.
+
+    A calcfunction port's default serializer (``to_aiida_type``) falls back to our rules, so the reason is the same
+    in every place.
     """
 
     kind: str
@@ -290,15 +329,9 @@ class BadValue:
     reason: str
     fix: str
     subpath: str = ''
-    port_reason: str | None = None
-
-    def expected_reason(self, by_port_serializer: bool) -> str:
-        """The reason expected where the value meets a port serializer (``True``) or our rules (``False``)."""
-        return self.port_reason if by_port_serializer and self.port_reason else self.reason
 
 
 FIX_SERIALIZER = 'register an `aiida.data` entry point named `<prefix>.<module>.<Class>`'
-PORT_REFUSED = "the port's serializer refused it (Cannot convert value of type"
 
 BAD_VALUES: dict[str, BadValue] = {
     bad.kind: bad
@@ -322,7 +355,6 @@ BAD_VALUES: dict[str, BadValue] = {
             'serialization_helpers.NoSerializer',
             'no serializer is registered for this type',
             FIX_SERIALIZER,
-            port_reason=PORT_REFUSED,
         ),
         BadValue('int_keys', 'builtins.dict', 'dict key 1 is a int, but JSON needs string keys', 'use string keys'),
         BadValue('set', 'builtins.set', 'sets have no serializer', 'pass a sorted list instead'),
@@ -335,21 +367,18 @@ BAD_VALUES: dict[str, BadValue] = {
             'serialization_helpers.WrongPoint',
             'serializes but loads back as a different object (WrongPoint(1.0, 0.0))',
             'make `from_dict(to_dict(obj)) == obj` hold',
-            port_reason=PORT_REFUSED,
         ),
         BadValue(
             'broken_round_trip',
             'serialization_helpers.BrokenPoint',
             "serializes but does not load back (KeyError: 'z')",
             'give the class `to_dict()`/`from_dict()` that rebuild it',
-            port_reason=PORT_REFUSED,
         ),
         BadValue(
             'dict_form_not_json',
             'serialization_helpers.LockedPoint',
             'its dict form is not JSON-serializable (Object of type lock is not JSON serializable)',
             'make `to_dict()` (or the fields) return only JSON values',
-            port_reason=PORT_REFUSED,
         ),
     ]
 }

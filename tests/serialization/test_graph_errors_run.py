@@ -30,20 +30,17 @@ from aiida_workgraph import WorkGraph, namespace
 from aiida_workgraph.engine.engine_inputs import prepare_engine_inputs
 from aiida_workgraph.engine.workgraph_engine import WorkGraphEngine
 
+#: ``ctx`` with a non-string key: node-graph crashes when it is set (``test_value_shapes.py`` has that case).
+BAD_PLACES = [(place, kind) for place in PLACES for kind in sorted(BAD_VALUES) if (place, kind) != ('ctx', 'int_keys')]
 
-@pytest.mark.parametrize('kind', sorted(BAD_VALUES))
-@pytest.mark.parametrize('place', PLACES)
+
+@pytest.mark.parametrize(('place', 'kind'), BAD_PLACES, ids=[f'{place}-{kind}' for place, kind in BAD_PLACES])
 def test_run_refuses_bad_value_before_storing(
     place: str, kind: str, bad_value: Callable[[str], Any], refused_before_storing: Callable[..., Any]
 ) -> None:
     """Every kind of bad value, in every place, is refused by ``run()`` with one line naming its path, type,
     reason and fix; no node of any kind is stored."""
     expected = BAD_VALUES[kind]
-    if (place, kind) == ('ctx', 'int_keys'):
-        # node-graph refuses non-string keys in the ctx namespace already when they are set (see the engine test below).
-        with pytest.raises(TypeError):
-            graph_with_value(place, bad_value(kind))
-        return
     wg, inputs, path = graph_with_value(place, bad_value(kind))
     with refused_before_storing() as info:
         wg.run(inputs=inputs)
@@ -51,10 +48,8 @@ def test_run_refuses_bad_value_before_storing(
     assert message.splitlines()[0] == f'WorkGraph<{wg.name}>: 1 value cannot be kept; nothing was stored:'
     line = problem_line(message, f'{path}{expected.subpath}')
     assert line.startswith(f'  - {path}{expected.subpath} ({expected.type_name}): ')
-    assert expected.expected_reason(by_port_serializer=place == 'calcfunction') in line
-    assert '. Fix: ' in line
-    if place != 'calcfunction' or expected.port_reason is None:
-        assert expected.fix in line.split('. Fix: ', 1)[1]
+    assert expected.reason in line
+    assert expected.fix in line.split('. Fix: ', 1)[1]
     assert wg.process is None
 
 

@@ -193,7 +193,8 @@ def _check_round_trip(value: Any, node: orm.Data, for_daemon: bool) -> None:
 def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
     """Convert ``value`` to an unstored AiiDA data node by aiida-pythonjob's rules, checking that it loads back.
 
-    :param value: any Python value; AiiDA data nodes are returned as they are.
+    :param value: any Python value; AiiDA data nodes are returned as they are; ``None`` becomes aiida-pythonjob's
+        ``NoneData``.
     :param for_daemon: refuse what a daemon worker cannot load (classes and functions defined in ``__main__``).
     :raises ConversionRefused: if the value cannot be converted or does not load back.
     """
@@ -201,6 +202,10 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
         return value
     if isinstance(value, orm.Node):
         raise ConversionRefused('a process node is not data', 'pass one of its output nodes instead')
+    if value is None:
+        from aiida_pythonjob.data.common_data import NoneData
+
+        return NoneData()
     _refuse_callables(value, for_daemon)
     _refuse_live_objects(value)
     if isinstance(value, (dict, list)):
@@ -266,12 +271,21 @@ def _check_json_leaf(item: Any) -> None:
 def to_python(data: Any) -> Any:
     """Turn AiiDA data (or a nested dict of it) back into plain Python values for a task function.
 
+    ``NoneData`` becomes ``None``; ``DataclassData`` and ``JsonableData`` become an equal object of the original class
+    (a dataclass, a pydantic model, a class with ``from_dict``), also when loaded from the database.
+
     :raises ValueError: if a data node has no ``value`` and no registered deserializer.
+    :raises ImportError: if the class of a ``JsonableData`` value cannot be imported.
     """
     from aiida_pythonjob.data.deserializer import deserialize_to_raw_python_data
+    from aiida_pythonjob.data.jsonable_data import JsonableData
+
+    from ..orm.dataclass_data import load_object
 
     if isinstance(data, dict):
         return {key: to_python(item) for key, item in data.items()}
+    if isinstance(data, JsonableData):
+        return load_object(data)
     if isinstance(data, orm.Data):
         return deserialize_to_raw_python_data(data)
     return data

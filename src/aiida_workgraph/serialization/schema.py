@@ -25,11 +25,15 @@ class Slot:
     :param kind: ``namespace`` (recurse into a dict), ``data`` (convert to AiiDA data) or ``plain`` (JSON, kept).
     :param child: returns the slot of a key inside a namespace.
     :param serializer: the port's own serializer, applied instead of ours when set.
+    :param port: the place is a port of an AiiDA process, where ``None`` means "not given".
+    :param valid_type: the types the port accepts (``None``: any).
     """
 
     kind: str
     child: Callable[[str], Slot]
     serializer: Callable[[Any], Any] | None = None
+    port: bool = False
+    valid_type: Any = None
 
 
 def _no_child(_key: str) -> Slot:
@@ -69,7 +73,7 @@ def port_slot(port: Any) -> Slot:
                 return port_slot(port[key])
             return DATA_LEAF
 
-        return Slot(NAMESPACE, child)
+        return Slot(NAMESPACE, child, port=True)
     if port.non_db or getattr(port, 'is_metadata', False):
         return PLAIN_LEAF
-    return Slot(DATA, _no_child, serializer=port.serializer)
+    return Slot(DATA, _no_child, serializer=port.serializer, port=True, valid_type=port.valid_type)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiida import orm
+from aiida.orm.nodes.data.base import to_aiida_type
 
 from .content import FIX_CYCLE, FIX_DEPTH, MAX_DEPTH, check_string, storage_refuses_nul
 from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data
@@ -49,8 +50,13 @@ class InputWalker:
         self._open: set[int] = set()
 
     def walk(self, value: Any, slot: Slot, path: str, data: dict, plain: dict, key: str) -> None:
-        """Visit ``value`` at ``path`` and put its converted form into ``data`` or ``plain`` under ``key``."""
-        if value is None:
+        """Visit ``value`` at ``path`` and put its converted form into ``data`` or ``plain`` under ``key``.
+
+        ``None`` is passed through as ``NoneData`` (which a task receives as ``None``) where the value is data of our
+        own rules (a ``ctx`` value, a task result, an input of a plain-function task or PythonJob); on a plain value
+        or on a port of an AiiDA process it means "not given", as for aiida-core, and is left out.
+        """
+        if value is None and (slot.kind == PLAIN or slot.port):
             return
         if slot.kind == NAMESPACE and isinstance(value, dict):
             self._walk_namespace(value, slot, path, data, plain, key)
@@ -104,16 +110,27 @@ class InputWalker:
             plain[key] = plain_child
 
     def _convert(self, value: Any, slot: Slot) -> orm.Data:
-        """Convert one leaf: the port's own serializer when it has one, else our rules."""
+        """Convert one leaf: the port's own serializer when it has one, else our rules.
+
+        Where aiida-core's default serializer ``to_aiida_type`` (which every process-function port gets) refuses a
+        value, our rules convert it instead, if the port accepts the node they make (a dataclass in a calcfunction
+        becomes ``DataclassData``, as in a plain task); any other serializer's refusal is final.
+        """
         if slot.serializer is not None and not isinstance(value, orm.Data):
             try:
                 node = slot.serializer(value)
             except Exception as exception:  # noqa: BLE001 - a port serializer may raise anything
                 diagnose(value, for_daemon=self.for_daemon)  # our rules give a specific reason when they have one
-                raise ConversionRefused(
+                refused = ConversionRefused(
                     f"the port's serializer refused it ({exception})",
                     "pass an AiiDA node or a value the port's serializer accepts",
-                ) from exception
+                )
+                if slot.serializer is not to_aiida_type:
+                    raise refused from exception
+                node = to_data(value, for_daemon=self.for_daemon)
+                if slot.valid_type is not None and not isinstance(node, slot.valid_type):
+                    raise refused from exception
+                return node
             if isinstance(node, orm.Data):
                 check_storable(value, node)
                 return node
