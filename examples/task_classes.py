@@ -19,7 +19,6 @@ from node_graph.executor import SafeExecutor
 from node_graph.task_spec import TaskSpec
 
 from aiida_workgraph import Task, WorkGraph, namespace
-from aiida_workgraph.tasks import task_types
 from aiida_workgraph.utils import get_or_create_code
 
 load_profile()
@@ -49,7 +48,7 @@ class Shorten(Task):
 
     _default_spec = TaskSpec(
         identifier='examples.shorten',
-        task_type=task_types.FUNCTION,
+        task_type='PYFUNCTION',
         inputs=namespace(text=str, width=int),
         outputs=namespace(result=str),
         executor=SafeExecutor(module_path='textwrap', callable_name='shorten'),

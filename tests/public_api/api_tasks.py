@@ -13,7 +13,6 @@ from node_graph.task_spec import TaskSpec
 
 from aiida_workgraph import Task, namespace
 from aiida_workgraph.authoring.process_spec import process_specs
-from aiida_workgraph.tasks import task_types
 
 
 def scale(x: int, factor: int = 2) -> int:
@@ -26,7 +25,7 @@ class ScaleTask(Task):
 
     _default_spec = TaskSpec(
         identifier='api_tasks.scale',
-        task_type=task_types.FUNCTION,
+        task_type='PYFUNCTION',
         inputs=namespace(x=int, factor=(int, 2)),
         outputs=namespace(result=int),
         executor=SafeExecutor(module_path='api_tasks', callable_name='scale'),
@@ -42,7 +41,7 @@ class ArithmeticAddTask(Task):
 
     _default_spec = TaskSpec(
         identifier='api_tasks.arithmetic_add',
-        task_type=task_types.CALCJOB,
+        task_type='CALCJOB',
         inputs=_ADD_INPUTS,
         outputs=_ADD_OUTPUTS,
         executor=RuntimeExecutor.from_callable(ArithmeticAddCalculation),
