@@ -39,6 +39,7 @@ version = release
 extensions = [
     'myst_parser',
     'sphinx.ext.autodoc',
+    'sphinx.ext.autosummary',
     'sphinx.ext.viewcode',
     'sphinx_gallery.gen_gallery',
 ]
@@ -57,9 +58,13 @@ myst_heading_anchors = 3
 
 # region API reference
 
+# api.md lists the package recursively; the pages of its modules are generated into docs/generated (git-ignored).
+autosummary_generate = True
+autosummary_imported_members = False
 autodoc_member_order = 'bysource'
 autodoc_typehints = 'description'
-autodoc_default_options = {'members': True, 'show-inheritance': True}
+# ignore-module-all: a package's __all__ re-exports names documented in their own modules (no duplicates).
+autodoc_default_options = {'members': True, 'show-inheritance': True, 'ignore-module-all': True}
 
 # endregion
 
