@@ -14,6 +14,7 @@ from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
 from node_graph.task_spec import BaseHandle, TaskSpec
 
+from ..engine.trees import flatten
 from ..registry import registry_hub
 from ..serialization.report import ValidationReport
 from ..socket_spec import WorkGraphSocketSpecAPI
@@ -50,9 +51,28 @@ class WorkGraph(Graph):
     _REGISTRY = registry_hub
     _SOCKET_SPEC_API = WorkGraphSocketSpecAPI
 
-    def __init__(self, name: str = 'WorkGraph', inputs: Any = None, outputs: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str = 'WorkGraph',
+        inputs: Any = None,
+        outputs: Any = None,
+        error_handlers: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Make an empty graph.
+
+        :param error_handlers: handlers for failed tasks, ``{name: {'executor': f, 'exit_codes': [...],
+            'max_retries': 1, 'kwargs': {}, 'tasks': [...]}}``; ``tasks`` (a list of task names, or per-task options
+            ``{task: {'exit_codes': ..., 'max_retries': ..., 'kwargs': ...}}``) limits a handler to some tasks.
+        :raises ValueError: if a handler entry is malformed.
+        """
+        from ..engine.error_handlers import graph_handler_record
+
         super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
         self.process: orm.ProcessNode | None = None
+        self.error_handlers: dict[str, Any] = {
+            key: graph_handler_record(key, entry) for key, entry in (error_handlers or {}).items()
+        }
 
     # region building
 
@@ -103,28 +123,23 @@ class WorkGraph(Graph):
 
         :param launch: ``'run'`` or ``'submit'`` (values a daemon cannot load are refused for ``'submit'``).
         """
+        from ..engine.input_layout import split_values
+
         structure = self.to_dict()
-        structure['launch'] = launch
-        task_values: dict[str, Any] = {}
-        graph_inputs: dict[str, Any] = {}
-        ctx: dict[str, Any] = {}
-        for name, data in structure['tasks'].items():
-            values = _drop_none(data.get('inputs') or {})
-            data['inputs'] = {}
-            if name == 'graph_inputs':
-                graph_inputs = values
-            elif name == 'graph_ctx':
-                ctx = values
-            elif name not in BUILTIN_TASKS and values:
-                task_values[name] = values
-        inputs: dict[str, Any] = {
-            'graph_inputs': graph_inputs,
-            'tasks': task_values,
-            'workgraph_data': {'structure': structure, 'ctx': ctx},
-        }
-        if metadata:
-            inputs['metadata'] = metadata
-        return inputs
+        if self.error_handlers:
+            structure['error_handlers'] = self._checked_error_handlers()
+        return split_values(structure, launch, metadata)
+
+    def _checked_error_handlers(self) -> dict[str, Any]:
+        """The graph's error handlers, after checking that the tasks they name exist.
+
+        :raises ValueError: if a handler names a task the graph does not have.
+        """
+        for name, record in self.error_handlers.items():
+            unknown = sorted(set(record.get('tasks') or ()) - {task.name for task in self.tasks})
+            if unknown:
+                raise ValueError(f'error handler {name!r} names tasks the graph does not have: {", ".join(unknown)}')
+        return self.error_handlers
 
     def _create_engine(
         self, launch: str, inputs: dict[str, Any] | None, metadata: dict[str, Any] | None, runner: Any = None
@@ -243,6 +258,7 @@ class WorkGraph(Graph):
 
         The task processes and result nodes are loaded with a few queries, not one per task.
         """
+        from ..orm.upstream_graph import read_task_records
         from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
 
         if self.process is None:
@@ -250,11 +266,10 @@ class WorkGraph(Graph):
         node = orm.load_node(self.process.pk)
         self.process = node
         self.state = node.process_state.value.upper() if node.process_state else 'CREATED'
-        states = node.task_record(TASK_STATE)
-        processes = node.task_record(TASK_PROCESS)
-        results = node.task_record(TASK_RESULT)
-        errors = node.task_record(TASK_ERROR)
-        nodes = _load_nodes({*processes.values(), *(pk for _, pk in _flatten(results))})
+        records = read_task_records(node)  # graphs of this package and of upstream aiida-workgraph 0.9.0
+        states, processes = records[TASK_STATE], records[TASK_PROCESS]
+        results, errors = records[TASK_RESULT], records[TASK_ERROR]
+        nodes = _load_nodes({*processes.values(), *(pk for _, pk in flatten(results))})
         finished = [pk for pk in processes.values() if nodes[pk].is_finished_ok]
         process_outputs = _process_outputs(finished)
         for task in self.tasks:
@@ -277,27 +292,23 @@ class WorkGraph(Graph):
     def load(cls, pk: int | str | orm.ProcessNode) -> WorkGraph:
         """Rebuild the WorkGraph of a process node: tasks, links, input values, states and outputs.
 
-        :raises ValueError: if the node is not a WorkGraph process.
+        A node written by upstream aiida-workgraph 0.9.0 is read from upstream's attributes
+        (:func:`~aiida_workgraph.orm.upstream_graph.read_structure`).
+
+        :raises ValueError: if the node is not a WorkGraph process, or (``UpstreamGraphError``) its graph cannot be
+            read; the message names the node and what is missing.
         """
-        from ..engine.workgraph_engine import set_nested
+        from ..engine.input_layout import merge_values
+        from ..orm.upstream_graph import read_structure
         from ..orm.workgraph_node import WorkGraphNode
 
         node = pk if isinstance(pk, orm.ProcessNode) else orm.load_node(pk)
         if not isinstance(node, WorkGraphNode):
             raise ValueError(f'node <{node.pk}> is a {type(node).__name__}, not a WorkGraph process')
-        structure = node.get_structure()
+        structure = read_structure(node)
         inputs = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
-        for name, data in structure['tasks'].items():
-            values: dict[str, Any] = {}
-            for path, value in _flatten(data.pop('plain_inputs', None) or {}):
-                set_nested(values, path, value)
-            source = inputs.get('graph_inputs', {}) if name == 'graph_inputs' else inputs.get('tasks', {}).get(name, {})
-            if name == 'graph_ctx':
-                source = inputs.get('workgraph_data', {}).get('ctx', {})
-            for path, value in _flatten(source):
-                set_nested(values, path, value)
-            data['inputs'] = values
-        graph = cls.from_dict(structure)
+        graph = cls.from_dict(merge_values(structure, inputs))
+        graph.error_handlers = structure.get('error_handlers') or {}
         graph.process = node
         graph.update()
         return graph
@@ -360,28 +371,6 @@ class WorkGraph(Graph):
                 task.process = None
 
 
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    """Drop unset (``None``) values, recursively."""
-    cleaned = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            value = _drop_none(value)
-            if not value:
-                continue
-        if value is not None:
-            cleaned[key] = value
-    return cleaned
-
-
-def _flatten(tree: Any, prefix: str = '') -> list[tuple[str, Any]]:
-    if isinstance(tree, dict) and tree:
-        items = []
-        for key, value in tree.items():
-            items.extend(_flatten(value, f'{prefix}.{key}' if prefix else key))
-        return items
-    return [(prefix, tree)] if prefix else []
-
-
 def _map_tree(tree: Any, function: Any) -> Any:
     """Apply ``function`` to every leaf of a nested dict."""
     if isinstance(tree, dict):
@@ -404,7 +393,7 @@ def _load_nodes(pks: set[int]) -> dict[int, orm.Node]:
 
 def _process_outputs(process_pks: list[int]) -> dict[int, dict[str, Any]]:
     """The outputs of processes as nested dicts of nodes, by process pk, with one query per 500 processes."""
-    from ..engine.workgraph_engine import set_nested
+    from ..engine.trees import set_nested
 
     outputs: dict[int, dict[str, Any]] = {}
     link_types = [LinkType.CREATE.value, LinkType.RETURN.value]
@@ -425,7 +414,7 @@ def _process_outputs(process_pks: list[int]) -> dict[int, dict[str, Any]]:
 
 def _set_output_values(task: Any, outputs: dict[str, Any]) -> None:
     """Put result nodes on a task's output sockets (unknown names of dynamic outputs included)."""
-    for path, value in _flatten(outputs):
+    for path, value in flatten(outputs):
         try:
             task.outputs._set_socket_value(_nest(path, value))
         except (KeyError, ValueError, AttributeError, ValidationError):

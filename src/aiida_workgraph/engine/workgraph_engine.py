@@ -23,49 +23,16 @@ from ..orm.workgraph_node import STRUCTURE_FILENAME, TASK_RECORDS, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
 from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
+from .error_handlers import apply_overrides, retry_failed_task
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
 from .graph_state import GraphState
+from .input_layout import engine_inputs_from_node
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
+from .trees import as_dict, get_nested, merge_nested, set_nested
 
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
 GRAPH_STATE_KEY = 'workgraph_state'
-
-
-def get_nested(tree: Any, path: str) -> Any:
-    """Return the value at a dotted ``path`` of a nested mapping, or ``None`` if it is absent."""
-    for key in path.split('.'):
-        if not hasattr(tree, 'get'):
-            return None
-        tree = tree.get(key)
-        if tree is None:
-            return None
-    return tree
-
-
-def set_nested(tree: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at a dotted ``path`` of a nested dict, creating namespaces on the way."""
-    *parents, last = path.split('.')
-    for key in parents:
-        tree = tree.setdefault(key, {})
-    tree[last] = value
-
-
-def merge_nested(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``extra`` into ``base`` recursively and return ``base``."""
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge_nested(base[key], value)
-        else:
-            base[key] = value
-    return base
-
-
-def as_dict(tree: Any) -> Any:
-    """Return a mutable nested copy of a (frozen) mapping; leaves are kept as they are."""
-    if hasattr(tree, 'items') and not isinstance(tree, orm.Node):
-        return {key: as_dict(value) for key, value in tree.items()}
-    return tree
 
 
 class WorkGraphEngine(Process):
@@ -220,7 +187,7 @@ class WorkGraphEngine(Process):
             )
         try:
             super().load_instance_state(saved_state, load_context)
-            inputs = self._inputs_from_node()
+            inputs = engine_inputs_from_node(self.node)
             self.graph_state = GraphState.from_checkpoint(saved_state[GRAPH_STATE_KEY])
         except Exception as exception:
             raise CheckpointError(
@@ -236,13 +203,6 @@ class WorkGraphEngine(Process):
         self._recover_children()
         if self._state.LABEL == ProcessState.WAITING:
             self.call_soon(self._wake)
-
-    def _inputs_from_node(self) -> dict[str, Any]:
-        """Rebuild the process inputs from the input links and the structure stored on the node."""
-        inputs = self.node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
-        inputs['workgraph_data'] = {**inputs.get('workgraph_data', {}), 'structure': self.node.get_structure()}
-        inputs['metadata'] = self.node.get_metadata_inputs() or {}
-        return inputs
 
     def _recover_children(self) -> None:
         """Bring the loaded state up to what the database says, then await the children that still run."""
@@ -386,7 +346,9 @@ class WorkGraphEngine(Process):
         """Record the end of task ``name`` from its terminated process ``node``."""
         failure = process_failure(node)
         if failure:
-            self._task_failed(name, failure, node.pk)
+            handled = retry_failed_task(self, name, node)
+            if handled is not None:
+                self._task_failed(name, f'{failure}; {handled}' if handled else failure, node.pk)
             return
         results = process_outputs(node)
         self._result_nodes[name] = results
@@ -454,7 +416,7 @@ class WorkGraphEngine(Process):
             if value is not None:
                 set_nested(values, socket, value)
         plain = self.structure['tasks'][plan.name].get('plain_inputs') or {}
-        return merge_nested(values, as_dict(plain))
+        return apply_overrides(merge_nested(values, as_dict(plain)), self.graph_state.record(plan.name).inputs)
 
     # endregion
 
