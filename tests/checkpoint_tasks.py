@@ -86,13 +86,13 @@ class UnsafeStateEngine(WorkGraphEngine):
     """A ``WorkGraphEngine`` that puts a value that cannot be checkpointed (a lock) into its graph context.
 
     It stands for engine code (an extension, a future feature) that lets such a value into the runtime state: the
-    checkpoint saved after ``setup`` must stop the process and name the value's path in the state.
+    checkpoint saved after the step that put it there must stop the process and name the value's path in the state.
     """
 
-    def setup(self) -> None:
-        """Initialise the runtime state, then put a lock into ``ctx.resources.lock``."""
-        super().setup()
-        self.ctx._graph_ctx['resources'] = {'lock': threading.Lock()}
+    def _advance(self) -> Any:
+        """Put a lock into the graph ``ctx`` (``ctx.resources.lock``), then take the step as usual."""
+        self.graph_state.ctx['resources'] = {'lock': threading.Lock()}
+        return super()._advance()
 
 
 def run_with_engine(wg: WorkGraph, engine_class: type[WorkGraphEngine]) -> Any:

@@ -56,10 +56,24 @@ def test_plain_function_tasks_bare_and_called_decorator() -> None:
     incoming = wg.process.base.links.get_incoming(link_type=LinkType.INPUT_WORK)
     assert incoming.get_node_by_label('tasks__add1__x').value == 1
     assert incoming.get_node_by_label('tasks__mul1__y').value == 4
-    # Plain functions are not AiiDA processes: the graph has no children, and the graph output is returned.
-    assert call_links(wg.process) == {}
+    # Plain functions are recorded as aiida-pythonjob PyFunction processes, called by the graph under the task name.
+    children = call_links(wg.process)
+    assert set(children) == {'add1', 'mul1'}
+    for name, child in children.items():
+        assert isinstance(child, orm.CalcFunctionNode)
+        assert child.process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
+        assert child.exit_status == 0
+        assert wg.tasks[name].process.pk == child.pk
+    assert children['add1'].process_label == 'add'
+    assert children['mul1'].process_label == 'multiply'
+    # Provenance across tasks: `mul1` got the very node `add1` created as its input `x`.
+    mul1_inputs = children['mul1'].base.links.get_incoming(link_type=LinkType.INPUT_CALC)
+    assert mul1_inputs.get_node_by_label('function_inputs__x').pk == add1.outputs.result.value.pk
+    assert add1.outputs.result.value.creator.pk == children['add1'].pk
+    # The graph output is returned: the node `mul1` created.
     returned = wg.process.base.links.get_outgoing(link_type=LinkType.RETURN).get_node_by_label('product')
     assert returned.pk == outputs['product'].pk
+    assert returned.creator.pk == children['mul1'].pk
 
 
 def test_calcfunction_task_in_context_manager() -> None:
@@ -80,7 +94,9 @@ def test_calcfunction_task_in_context_manager() -> None:
     assert_graph_finished_ok(wg, ['add', 'cube'])
     assert outputs['cubed'].value == 27
     children = call_links(wg.process)
-    assert set(children) == {'cube'}
+    assert set(children) == {'add', 'cube'}
+    assert children['add'].process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
+    assert children['add'].pk == wg.tasks['add'].process.pk
     child = children['cube']
     assert child.pk == wg.tasks['cube'].process.pk
     assert child.process_label == 'cube'
@@ -318,7 +334,10 @@ def test_mixed_graph_of_every_kind(bash_code: orm.InstalledCode) -> None:
 
     assert_graph_finished_ok(wg, ['add', 'cube', 'add_multiply_wf', 'DoubleWorkChain', 'job'])
     assert result_values(outputs) == {'total': 3, 'final': 121}
-    assert set(call_links(wg.process)) == {'cube', 'add_multiply_wf', 'DoubleWorkChain', 'job'}
+    children = call_links(wg.process)
+    assert set(children) == {'add', 'cube', 'add_multiply_wf', 'DoubleWorkChain', 'job'}
+    assert children['add'].process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
+    assert children['cube'].inputs.x.pk == children['add'].outputs.result.pk
 
 
 @pytest.fixture

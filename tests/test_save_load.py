@@ -94,7 +94,7 @@ def test_load_saved_graph_rebuilds_tasks_links_and_values(identifier: str) -> No
     incoming = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK)
     assert loaded.tasks['add1'].inputs.x.value.pk == incoming.get_node_by_label('tasks__add1__x').pk
     assert all(loaded.tasks[name].state == 'PLANNED' for name in user_task_names(loaded))
-    assert loaded.tasks['add1'].spec.task_type == 'FUNCTION'
+    assert loaded.tasks['add1'].spec.task_type == wg.tasks['add1'].spec.task_type == 'PYFUNCTION'
     assert loaded.tasks['cube1'].spec.task_type == 'CALCFUNCTION'
 
 
@@ -117,7 +117,10 @@ def test_load_after_run_restores_states_and_outputs() -> None:
     assert loaded.tasks['shift'].outputs.result.value.value == 109
     assert loaded.tasks['cube1'].process.pk == wg.tasks['cube1'].process.pk
     assert loaded.tasks['cube1'].process.exit_status == 0
-    assert loaded.tasks['add1'].process is None
+    # A plain function's run is recorded as an aiida-pythonjob PyFunction process, loaded like any other.
+    assert loaded.tasks['add1'].process.pk == wg.tasks['add1'].process.pk
+    assert loaded.tasks['add1'].process.process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
+    assert loaded.tasks['add1'].outputs.result.value.creator.pk == loaded.tasks['add1'].process.pk
     assert loaded.outputs.shifted.value.pk == outputs['shifted'].pk
     assert loaded.outputs.cubed.value.value == 8
 

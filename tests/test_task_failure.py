@@ -68,8 +68,15 @@ def test_raising_function_fails_the_graph_and_skips_descendants() -> None:
     report = report_of(wg.process)
     assert 'Task bad failed' in report
     assert 'check_positive refused the value -5' in report
-    # Of the two calcfunction tasks only `independent` ran: `grandchild` has no child process.
-    assert set(call_links(wg.process)) == {'independent'}
+    # Every task that ran has a child process (plain functions as PyFunction nodes); skipped tasks have none.
+    children = call_links(wg.process)
+    assert set(children) == {'start', 'bad', 'independent'}
+    assert children['bad'].pk == wg.tasks['bad'].process.pk
+    assert children['bad'].exit_status == 323
+    assert children['bad'].exit_message.startswith('Function execution failed.\n')
+    assert 'check_positive refused the value -5' in children['bad'].exit_message
+    assert children['start'].exit_status == 0
+    assert wg.process.exit_message == 'Tasks failed: bad. Skipped, as they depend on them: child, grandchild, waiter.'
 
 
 def test_failing_calcfunction_child() -> None:

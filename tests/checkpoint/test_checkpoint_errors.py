@@ -62,9 +62,9 @@ def test_value_that_cannot_be_checkpointed_stops_the_process(
     assert node.is_excepted, node.process_state
     assert f'CheckpointError: WorkGraph<{node.pk}>: the runtime state cannot be checkpointed' in node.exception
     assert 'ctx.resources.lock (_thread.lock): cannot be checkpointed' in node.exception
-    # It stopped at the checkpoint after ``setup``: no task ran without a checkpoint.
-    assert node.task_record(TASK_STATE) == {}
-    assert node.called == []
+    # It stopped at the checkpoint after the first step: `first` ran in that step, `second` never ran.
+    assert node.task_record(TASK_STATE) == {'first': 'FINISHED'}
+    assert [(child.process_label, child.exit_status) for child in node.called] == [('add', 0)]
 
 
 @pytest.mark.daemon
@@ -129,15 +129,15 @@ def test_checkpoint_of_an_unknown_format_is_refused_by_the_daemon(
     wg = small_graph('format99')
     node = wg.save()
     checkpoint = node.base.attributes.get(CHECKPOINT_ATTRIBUTE)
-    assert f'{CHECKPOINT_FORMAT_KEY}: 1\n' in checkpoint
-    node.set_checkpoint(checkpoint.replace(f'{CHECKPOINT_FORMAT_KEY}: 1\n', f'{CHECKPOINT_FORMAT_KEY}: 99\n'))
+    assert f'{CHECKPOINT_FORMAT_KEY}: 2\n' in checkpoint
+    node.set_checkpoint(checkpoint.replace(f'{CHECKPOINT_FORMAT_KEY}: 2\n', f'{CHECKPOINT_FORMAT_KEY}: 99\n'))
 
     node = continue_through_daemon(wg, wait_for, lambda: daemon_log(started_daemon_client))
 
     assert node.is_excepted, node.process_state
     assert (
         f'CheckpointError: WorkGraph<{node.pk}>: checkpoint format 99 is not supported: '
-        'this aiida-workgraph reads format 1'
+        'this aiida-workgraph reads format 2'
     ) in node.exception
     assert node.called == []
 
@@ -147,8 +147,9 @@ def test_checkpoint_of_an_unknown_format_is_refused_on_load(version: int | None)
     """Loading a checkpoint of another (or no) format version raises the format error, naming the process."""
     node = small_graph(f'format{version}').save()
     checkpoint = node.base.attributes.get(CHECKPOINT_ATTRIBUTE)
+    assert f'{CHECKPOINT_FORMAT_KEY}: 2\n' in checkpoint
     replacement = '' if version is None else f'{CHECKPOINT_FORMAT_KEY}: {version}\n'
-    node.set_checkpoint(checkpoint.replace(f'{CHECKPOINT_FORMAT_KEY}: 1\n', replacement))
+    node.set_checkpoint(checkpoint.replace(f'{CHECKPOINT_FORMAT_KEY}: 2\n', replacement))
     # Not closed: a runner shares this thread's event loop with aiida's global runner (closing it closes the loop).
     runner = get_manager().create_runner(communicator=None)
     bundle = runner.persister.load_checkpoint(node.pk)
