@@ -30,7 +30,7 @@
 #
 # The long run of docs/benchmarks.md (save, and the n=100 chains, with a budget that fits upstream):
 #   BENCH_BUDGET=900 BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long \
-#       bash scripts/run_benchmarks.sh both -k 'save or (chain and 100 and not 1000)'
+#       bash scripts/run_benchmarks.sh both -k 'save or (chain and 100 and not 1000 and not pythonjobs)'
 
 set -euo pipefail
 
