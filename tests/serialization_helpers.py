@@ -252,6 +252,13 @@ def describe(x: Any) -> Any:
     return f'{type(x).__module__}.{type(x).__qualname__}: {x!r}'
 
 
+@task.calcfunction
+def calc_describe(x: Any) -> orm.Str:
+    """Return ``NodeClass: module.Class: repr`` of the node a calcfunction received and of the value it holds."""
+    value = x.value
+    return orm.Str(f'{type(x).__name__}: {type(value).__module__}.{type(value).__qualname__}: {value!r}')
+
+
 @task(outputs=['result'])
 def return_none() -> Any:
     """Return ``None`` (a task whose result is nothing)."""

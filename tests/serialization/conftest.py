@@ -61,3 +61,27 @@ def wait_terminated() -> Callable[..., Any]:
         return node
 
     return wait
+
+
+@pytest.fixture(scope='session')
+def localhost(aiida_profile: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``localhost`` computer PythonJobs run on by default (created once per session, or reused), configured
+    with a minimum job poll interval of 0 so that jobs are collected as soon as they end."""
+    from aiida import orm
+    from aiida.common.exceptions import NotExistent
+
+    try:
+        computer = orm.Computer.collection.get(label='localhost')
+    except NotExistent:
+        computer = orm.Computer(
+            label='localhost',
+            hostname='localhost',
+            workdir=str(tmp_path_factory.mktemp('localhost-workdir')),
+            transport_type='core.local',
+            scheduler_type='core.direct',
+        ).store()
+        computer.set_minimum_job_poll_interval(0)
+        computer.set_default_mpiprocs_per_machine(1)
+    if not computer.is_configured:
+        computer.configure()
+    return computer
