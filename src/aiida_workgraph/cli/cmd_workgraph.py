@@ -23,13 +23,17 @@ def task() -> None:
 @decorators.with_dbenv()
 def task_list(process) -> None:
     """List the tasks of PROCESS with their state and process."""
+    from ..orm.upstream_graph import UpstreamGraphError, read_structure, read_task_records
     from ..orm.workgraph_node import TASK_PROCESS, TASK_STATE, WorkGraphNode
 
     if not isinstance(process, WorkGraphNode):
         echo.echo_critical(f'node <{process.pk}> is not a WorkGraph process')
-    structure = process.get_structure()
-    states = process.task_record(TASK_STATE)
-    processes = process.task_record(TASK_PROCESS)
+    try:  # graphs of this package and of upstream aiida-workgraph 0.9.0
+        structure = read_structure(process)
+    except UpstreamGraphError as exception:
+        echo.echo_critical(str(exception))
+    records = read_task_records(process)
+    states, processes = records[TASK_STATE], records[TASK_PROCESS]
     names = [name for name in structure['tasks'] if name not in ('graph_inputs', 'graph_outputs', 'graph_ctx')]
     width = max((len(name) for name in names), default=4)
     echo.echo(f'{"Task":<{width}}  {"State":<9}  Process')

@@ -36,9 +36,17 @@ class WorkGraphNode(WorkChainNode):
         :func:`~aiida_workgraph.serialization.checkpoint_loader.check_checkpoint` refuses it first if it holds
         anything a WorkGraph checkpoint does not (a ``!!python/object/apply:os.system`` tag...), constructing nothing.
 
+        A process made by upstream aiida-workgraph 0.9.0 gets, whatever is stored (which stays as it is), the stand-in
+        bundle of :func:`~aiida_workgraph.orm.upstream_graph.hold_checkpoint`: it loads as a process that reports why
+        it is not continued and waits, instead of failing the load (which would mark the process excepted).
+
         :raises CheckpointError: naming the process and the cause, if the checkpoint is not a serialized process
             bundle or holds a tag or class that is not allowed.
         """
+        from .upstream_graph import hold_checkpoint, is_upstream_node
+
+        if is_upstream_node(self):
+            return hold_checkpoint(self)
         checkpoint = super().checkpoint
         if checkpoint is not None:
             check_checkpoint(checkpoint, f'WorkGraph<{self.pk}>', self.process_class)
