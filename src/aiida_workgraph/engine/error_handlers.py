@@ -170,7 +170,8 @@ def graph_handler_record(name: str, entry: Any) -> dict[str, Any]:
     elif tasks is not None and not isinstance(tasks, dict):
         raise ValueError(f'error handler {name!r}: `tasks` must be a list of task names or a dict by task name')
     for task, options in (tasks or {}).items():
-        check_handler_entry(f'{name}.tasks.{task}', {'executor': print, **(options or {})}, HANDLER_KEYS)
+        merged = {'executor': print, 'exit_codes': normalized.exit_codes, **(options or {})}
+        check_handler_entry(f'{name}.tasks.{task}', merged, HANDLER_KEYS)
     return {
         'executor': normalized.executor.to_dict(),
         'default': {
