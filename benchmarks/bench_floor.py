@@ -12,6 +12,8 @@ Groups and what one round times (``floor.py`` has the code):
 - ``floor: chain of calcfunction`` / ``floor: fan-out of calcfunction``: ``n`` calls of a bare calcfunction, chained
   or independent (one process node with its links each: the provenance of a calcfunction task, and of a plain task
   run as a process);
+- ``floor: chain of PyFunction`` / ``floor: fan-out of PyFunction``: ``n`` bare aiida-pythonjob ``PyFunction``
+  processes, chained or independent (the process a plain task is recorded as);
 - ``floor: chain of PythonJob`` / ``floor: fan-out of PythonJob``: ``n`` bare ``PythonJob`` processes, one after the
   other or all at once on the runner's event loop.
 """
@@ -104,6 +106,37 @@ def test_floor_calcfunctions(
     if shape == 'chain':
         assert result.value == n
         assert result.creator.process_label == 'add_calcfunction'
+    else:
+        assert [node.value for node in result] == list(range(1, n + 1))
+
+
+@pytest.mark.parametrize('n', N_VALUES)
+@pytest.mark.parametrize('shape', ['chain', 'fan-out'])
+def test_floor_pyfunctions(
+    benchmark: Any,
+    budget: BudgetTracker,
+    floor: ModuleType,
+    request: pytest.FixtureRequest,
+    clean_profile: Any,
+    shape: str,
+    n: int,
+) -> None:
+    """``n`` bare ``PyFunction`` processes, chained or independent."""
+    run = floor.pyfunction_chain if shape == 'chain' else floor.pyfunction_fanout
+    (result,) = measure(
+        benchmark,
+        budget,
+        floor,
+        request,
+        group=f'floor: {shape} of PyFunction',
+        n=n,
+        rounds=RUN_ROUNDS[n],
+        make=None,
+        action=lambda: run(n),
+    )
+    if shape == 'chain':
+        assert result.value == n
+        assert result.creator.process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
     else:
         assert [node.value for node in result] == list(range(1, n + 1))
 

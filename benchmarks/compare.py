@@ -41,8 +41,8 @@ GROUP_ORDER = (
 # first is the one of the "ours / floor" column; all of them are drawn in the group's plot.
 FLOORS = {
     'save': ('floor: bulk_insert of 2n Int rows', 'floor: store 2n Int nodes, one transaction'),
-    'run: chain of @task': ('floor: chain of calcfunction',),
-    'run: fan-out of @task': ('floor: fan-out of calcfunction',),
+    'run: chain of @task': ('floor: chain of calcfunction', 'floor: chain of PyFunction'),
+    'run: fan-out of @task': ('floor: fan-out of calcfunction', 'floor: fan-out of PyFunction'),
     'run: chain of calcfunction': ('floor: chain of calcfunction',),
     'run: fan-out of calcfunction': ('floor: fan-out of calcfunction',),
     'run: chain of PythonJob': ('floor: chain of PythonJob',),

@@ -8,6 +8,8 @@ once a profile is loaded (from a fixture), like ``workload``.
   storage transaction (the input nodes of ``wg.save()`` of ``n`` tasks ``add(x=i, y=1)``);
 - :func:`bulk_insert_ints`: ``2n`` ``Int`` rows written with the storage backend's ``bulk_insert`` (one statement);
 - :func:`calcfunction_chain` / :func:`calcfunction_fanout`: ``n`` calls of a bare calcfunction, chained or independent;
+- :func:`pyfunction_chain` / :func:`pyfunction_fanout`: ``n`` bare aiida-pythonjob ``PyFunction`` processes (the
+  process a plain ``@task`` function is recorded as), chained or independent;
 - :func:`pythonjob_chain` / :func:`pythonjob_fanout`: ``n`` bare ``PythonJob`` processes, one after the other or all
   at once on the runner's event loop.
 
@@ -100,6 +102,47 @@ def calcfunction_chain(n: int) -> Any:
 def calcfunction_fanout(n: int) -> list[Any]:
     """Call :func:`add_calcfunction` ``n`` times on independent inputs ``(i, 1)``; return the results."""
     return [add_calcfunction(orm.Int(i), orm.Int(1)) for i in range(n)]
+
+
+def pyfunction_inputs(x: Any) -> dict[str, Any]:
+    """Return the inputs of a bare aiida-pythonjob ``PyFunction`` running :func:`add_numbers` ``(x, 1)`` here."""
+    from aiida_pythonjob import prepare_pyfunction_inputs
+
+    return prepare_pyfunction_inputs(add_numbers, function_inputs={'x': x, 'y': 1}, register_pickle_by_value=True)
+
+
+def pyfunction_chain(n: int) -> Any:
+    """Run ``n`` bare ``PyFunction`` processes one after the other, each on the result of the one before.
+
+    :raises RuntimeError: if a process does not finish with exit status 0.
+    """
+    from aiida_pythonjob import PyFunction
+
+    result: Any = 0
+    for _ in range(n):
+        DEADLINE.check()
+        outputs, node = run_get_node(PyFunction, **pyfunction_inputs(result))
+        if not node.is_finished_ok:
+            raise RuntimeError(f'PyFunction<{node.pk}> failed: exit status {node.exit_status}')
+        result = outputs['result']
+    return result
+
+
+def pyfunction_fanout(n: int) -> list[Any]:
+    """Run ``n`` bare independent ``PyFunction`` processes ``(i, 1)`` one after the other; return their results.
+
+    :raises RuntimeError: if a process does not finish with exit status 0.
+    """
+    from aiida_pythonjob import PyFunction
+
+    results = []
+    for i in range(n):
+        DEADLINE.check()
+        outputs, node = run_get_node(PyFunction, **pyfunction_inputs(i))
+        if not node.is_finished_ok:
+            raise RuntimeError(f'PyFunction<{node.pk}> failed: exit status {node.exit_status}')
+        results.append(outputs['result'])
+    return results
 
 
 def pythonjob_inputs(x: Any, code: Any) -> dict[str, Any]:
