@@ -54,6 +54,13 @@ def build_graph(func: Any, spec: TaskSpec, args: tuple = (), kwargs: dict[str, A
 
     kwargs = dict(kwargs or {})
     kwargs.pop('metadata', None)
+    name = getattr(func, '__name__', None)
+    if name and hasattr(func, '__globals__') and name not in func.__globals__:
+        # A function pickled when it was decorated (defined in ``__main__``) was pickled before its own name was
+        # bound, so its globals lack it: bind the name to the handle, for a graph task that calls itself.
+        handle = GraphTaskHandle(spec)
+        handle._callable = func
+        func.__globals__[name] = handle
     graph = materialize_graph(
         func, spec.inputs, spec.outputs, getattr(func, '__name__', spec.identifier), WorkGraph, args=args, kwargs=kwargs
     )
