@@ -47,6 +47,11 @@ class Task(NodeGraphTask):
         """The pk of the process node that ran this task, if any."""
         return self.process.pk if self.process is not None else None
 
+    @property
+    def node(self) -> orm.ProcessNode | None:
+        """The process node that ran this task (the same as :attr:`process`), if any."""
+        return self.process
+
     def set_from_builder(self, builder: Any) -> None:
         """Set this task's inputs (``metadata`` included) from a ``ProcessBuilder`` of the process it runs.
 
