@@ -124,3 +124,26 @@ def test_stopped_daemon_with_graphs_in_flight_reruns_no_finished_task(
         assert node.base.links.get_outgoing(link_type=LinkType.RETURN).one().node.value == CHAIN
         assert finished_before < CHAIN, 'the daemon was stopped after this graph had finished: the test proves nothing'
         assert_ran_once_except_in_flight(node, in_flight=1)
+
+
+def test_running_chain_answers_a_kill_within_seconds(
+    started_daemon_client: Any,
+    wait_for: Callable[..., Any],
+    daemon_log: Callable[[Any], str],
+) -> None:
+    """The engine yields to the event loop between tasks: a kill sent while a long chain runs is answered at once."""
+    from aiida.engine.processes.control import kill_processes
+
+    wg = chain('killed_chain', slow_increment)
+    node = wg.submit()
+    wait_for(
+        lambda: finished_count(node) >= 2,
+        TIMEOUT,
+        lambda: f'the chain did not progress: {node.process_state} {daemon_log(started_daemon_client)}',
+    )
+    kill_processes([node], timeout=STOP_TIMEOUT)
+    wait_for(lambda: node.is_terminated, STOP_TIMEOUT, lambda: f'not killed: {node.process_state}')
+
+    assert node.is_killed, (node.process_state, daemon_log(started_daemon_client))
+    assert finished_count(node) < CHAIN
+    assert all(child.is_terminated for child in children(node))
