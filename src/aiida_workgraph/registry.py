@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from node_graph.registry import RegistryHub
 
+from .socket import LEGACY_IDENTIFIERS
+
 registry_hub = RegistryHub.from_prefix(
     task_group='aiida_workgraph.task',
     socket_group='aiida_workgraph.socket',
@@ -27,19 +29,7 @@ type_mapping = registry_hub.type_mapping
 type_promotion = registry_hub.type_promotion
 """(source, target) socket identifiers that may be linked although they differ."""
 
-_LEGACY_ALIASES = {
-    'node_graph.any': 'workgraph.any',
-    'node_graph.namespace': 'workgraph.namespace',
-    'node_graph.annotated': 'workgraph.annotated',
-    'node_graph.int': 'workgraph.int',
-    'node_graph.float': 'workgraph.float',
-    'node_graph.bool': 'workgraph.bool',
-    'node_graph.string': 'workgraph.string',
-    'node_graph.base_list': 'workgraph.list',
-    'node_graph.base_dict': 'workgraph.dict',
-}
-
-for _legacy, _current in _LEGACY_ALIASES.items():
+for _legacy, _current in LEGACY_IDENTIFIERS.items():
     registry_hub.socket_pool[_legacy] = registry_hub.socket_pool[_current]
     if _current in registry_hub.property_pool:
         registry_hub.property_pool[_legacy] = registry_hub.property_pool[_current]

@@ -6,14 +6,43 @@ They are node-graph's sockets whose properties and child sockets come from the `
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from node_graph.property import TaskProperty
 from node_graph.socket import BaseSocket as BaseTaskSocket
 from node_graph.socket import TaskSocket as BaseTaskSocketLeaf
 from node_graph.socket import TaskSocketNamespace as BaseTaskSocketNamespace
+from node_graph.socket_spec import SocketSpec
 
 from .sockets.mapping import builtins_type_mapping as type_mapping
+
+LEGACY_IDENTIFIERS = {
+    'node_graph.any': 'workgraph.any',
+    'node_graph.namespace': 'workgraph.namespace',
+    'node_graph.annotated': 'workgraph.annotated',
+    'node_graph.int': 'workgraph.int',
+    'node_graph.float': 'workgraph.float',
+    'node_graph.bool': 'workgraph.bool',
+    'node_graph.string': 'workgraph.string',
+    'node_graph.base_list': 'workgraph.list',
+    'node_graph.base_dict': 'workgraph.dict',
+}
+"""node-graph's identifiers, which structures written by earlier releases of this package hold -> ours."""
+
+
+def with_current_identifiers(spec: SocketSpec) -> SocketSpec:
+    """The spec with every ``node_graph.*`` identifier of :data:`LEGACY_IDENTIFIERS` (at any depth) as ours."""
+    fields = {name: with_current_identifiers(field) for name, field in (spec.fields or {}).items()}
+    item = with_current_identifiers(spec.item) if spec.item is not None else None
+    identifier = LEGACY_IDENTIFIERS.get(spec.identifier, spec.identifier)
+    if (
+        identifier == spec.identifier
+        and item is spec.item
+        and all(fields[name] is field for name, field in (spec.fields or {}).items())
+    ):
+        return spec
+    return replace(spec, identifier=identifier, fields=fields, item=item)
 
 
 class TaskSocket(BaseTaskSocketLeaf):
@@ -47,8 +76,17 @@ class TaskSocketNamespace(BaseTaskSocketNamespace):
             pool = registry_hub.socket_pool
         super().__init__(*args, pool=pool, entry_point=entry_point, **kwargs)
 
+    @classmethod
+    def _from_spec(cls, name: str, spec: SocketSpec, **kwargs: Any) -> TaskSocketNamespace:
+        return super()._from_spec(name, with_current_identifiers(spec), **kwargs)
+
+    @classmethod
+    def _append_from_spec(cls, parent_ns: Any, name: str, spec: SocketSpec, **kwargs: Any) -> None:
+        super()._append_from_spec(parent_ns, name, with_current_identifiers(spec), **kwargs)
+
 
 __all__ = [
+    'LEGACY_IDENTIFIERS',
     'BaseTaskSocket',
     'BaseTaskSocketNamespace',
     'TaskProperty',

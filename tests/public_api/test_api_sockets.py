@@ -265,3 +265,17 @@ def _legacy_identifiers(tree: Any) -> Any:
     if tree in ('workgraph.int', 'workgraph.any'):
         return tree.replace('workgraph.', 'node_graph.')
     return tree
+
+
+def test_legacy_dynamic_namespace_spec_stays_dynamic() -> None:
+    """A ``node_graph.namespace`` field that is dynamic becomes a dynamic ``workgraph.namespace`` socket."""
+    from node_graph.socket_meta import SocketMeta
+
+    @task(inputs=namespace(x=int, options=SocketSpec('node_graph.namespace', meta=SocketMeta(dynamic=True))))
+    def configured(x, options=None):
+        return x
+
+    node = WorkGraph('legacy_namespace').add_task(configured, name='configured', options={'a': 1, 'b': {'c': 2}})
+    assert type(node.inputs.options) is TaskSocketNamespace
+    assert node.inputs.options._identifier == 'workgraph.namespace'
+    assert node.inputs.options.a.value == 1
