@@ -217,15 +217,20 @@ def test_result_that_cannot_be_kept_fails_its_task(kind: str, path: str, type_na
     wg.run()
     node = wg.process
     assert node.is_finished and node.exit_status == 302
-    assert node.exit_message == 'Tasks failed: bad.'
+    assert node.exit_message == 'Tasks failed: bad. Skipped, as they depend on them: child.'
     assert {task.name: task.state for task in wg.tasks if task.name in ('bad', 'child', 'independent')} == {
         'bad': 'FAILED',
         'child': 'SKIPPED',
         'independent': 'FINISHED',
     }
+    # The task's PyFunction process finished with aiida-pythonjob's exit status 321; the task log names it.
+    process = wg.tasks.bad.process
+    assert process.exit_status == 321
+    assert not process.base.links.get_outgoing().all()
     log = wg.tasks.bad.log.splitlines()
     assert len(log) == 2
-    assert log[0] == 'task bad returned a result that cannot be kept:'
+    assert log[0] == f'bad_result<{process.pk}> finished with exit status 321: {process.exit_message.splitlines()[0]}'
+    assert process.exit_message.splitlines() == ['task bad returned a result that cannot be kept:', log[1]]
     assert log[1].startswith(f'  - {path} ({type_name}): {reason}')
     assert wg.tasks.independent.outputs.result.value.value == 2
     # Only the two task inputs (``kind``, ``x``) and the independent task's result were stored: nothing of the bad
@@ -239,12 +244,16 @@ def test_result_namespace_names_the_bad_output_and_keeps_nothing() -> None:
     wg.add_task(half_bad_results, name='two', kind='set')
     wg.run()
     assert wg.process.exit_status == 302
+    process = wg.tasks.two.process
     assert wg.tasks.two.log.splitlines() == [
+        f'half_bad_results<{process.pk}> finished with exit status 321: '
         'task two returned a result that cannot be kept:',
         '  - two.outputs.bad (builtins.set): sets have no serializer. Fix: pass a sorted list instead',
     ]
     outgoing = wg.process.base.links.get_outgoing().all()
     assert not [link for link in outgoing if isinstance(link.node, orm.Data)]
+    # Not even the output that could be kept: the task's process created nothing.
+    assert not process.base.links.get_outgoing().all()
 
 
 # endregion

@@ -89,8 +89,10 @@ def test_submitted_result_that_cannot_be_kept_fails_its_task(started_daemon_clie
         'child': 'SKIPPED',
         'independent': 'FINISHED',
     }
+    process = wg.tasks.bad.process
+    assert process.exit_status == 321
     assert wg.tasks.bad.log.splitlines() == [
-        'task bad returned a result that cannot be kept:',
+        f'bad_result<{process.pk}> finished with exit status 321: task bad returned a result that cannot be kept:',
         '  - bad.outputs.result (builtins.set): sets have no serializer. Fix: pass a sorted list instead',
     ]
     assert wg.tasks.independent.outputs.result.value.value == 2
