@@ -6,15 +6,16 @@ the inputs from the node's links and the structure from its repository). Both ar
 stages of a graph of ``n`` independent ``@task`` additions (``workload.build_independent``):
 
 - ``saved``: the checkpoint written by ``wg.save()`` (no task ran; the runtime state is empty);
-- ``after n tasks``: the checkpoint written after the step that ran all ``n`` tasks (the runtime state holds ``n``
-  task states and ``n`` result references), taken by loading the saved process here and stepping it.
+- ``after n tasks``: the last checkpoint before the end: the engine runs one plain task per step and ends in the step
+  that runs the last one, so it is the checkpoint after ``n - 1`` tasks (the runtime state holds ``n`` task records,
+  ``n - 1`` of them with result references), taken by loading the saved process here and stepping it.
 
 ``extra_info`` records ``n``, the stage and ``checkpoint_bytes`` (the length of ``node.checkpoint``). Timings are
 measurements, never assertions; the assertions check that each case measured what it says.
 
-This file uses our engine's runtime state (``ctx._states``), so it runs against this package only, and it is named
-``test_*.py``: ``scripts/run_benchmarks.sh`` (which compares with upstream) collects ``bench_*.py`` only. Run it
-with ``.venv/bin/pytest benchmarks/test_checkpoint_bench.py -p no:cacheprovider --basetemp=...``.
+This file uses our engine's runtime state (``process.graph_state``), so it runs against this package only, and it
+is named ``test_*.py``: ``scripts/run_benchmarks.sh`` (which compares with upstream) collects ``bench_*.py`` only. Run
+it with ``.venv/bin/pytest benchmarks/test_checkpoint_bench.py -p no:cacheprovider --basetemp=...``.
 """
 
 from __future__ import annotations
@@ -57,15 +58,20 @@ class CheckpointCases:
             if stage == 'after n tasks':
                 process = self.load(node.pk)
                 try:
-                    # Created -> Running(setup) -> Running(advance: the n tasks run) -> the checkpoint of the next step
-                    while len(process.ctx.get('_states', {})) < n:
+                    # Created -> Running -> one step per task; the step that runs the last task ends the process
+                    while finished(process) < n - 1:
                         self.runner.loop.run_until_complete(process.step())
-                    assert set(process.ctx._states.values()) == {'FINISHED'}
+                    assert finished(process) == n - 1
                     assert not process.has_terminated()
                 finally:
                     process.close()
             self.pks[(n, stage)] = node.pk
         return self.pks[(n, stage)]
+
+
+def finished(process: Any) -> int:
+    """How many task instances of a ``WorkGraphEngine`` process are FINISHED."""
+    return sum(state == 'FINISHED' for state in process.graph_state.states().values())
 
 
 @pytest.fixture(scope='module')
@@ -123,8 +129,9 @@ def test_checkpoint_load(benchmark: Any, cases: CheckpointCases, n: int, stage: 
         process = loaded[-1]
         assert type(process).__name__ == 'WorkGraphEngine'
         assert len(process.plan.tasks) >= n
-        expected = {} if stage == 'saved' else {f'add{index}': 'FINISHED' for index in range(n)}
-        assert dict(process.ctx.get('_states', {})) == expected
+        expected = 0 if stage == 'saved' else n - 1
+        assert finished(process) == expected
+        assert len(process.graph_state.states()) == n
     finally:
         for process in loaded:
             process.close()
