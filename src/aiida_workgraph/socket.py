@@ -11,6 +11,7 @@ from typing import Any
 
 from node_graph.property import TaskProperty
 from node_graph.socket import BaseSocket as BaseTaskSocket
+from node_graph.socket import TaggedValue
 from node_graph.socket import TaskSocket as BaseTaskSocketLeaf
 from node_graph.socket import TaskSocketNamespace as BaseTaskSocketNamespace
 from node_graph.socket_spec import SocketSpec
@@ -50,6 +51,19 @@ class TaskSocket(BaseTaskSocketLeaf):
 
     _identifier: str = 'workgraph.any'
     _socket_property_identifier: str | None = 'workgraph.any'
+
+    def _set_socket_value(self, value: Any, *, value_source: str = 'link') -> None:
+        """Set a value (or link a socket); a typed input checks the value's type.
+
+        An output's value is a result read back from the database, kept as it is: the type check is for building.
+
+        :raises TypeError: if an input's property refuses the value.
+        """
+        is_output = self._metadata.socket_type.upper() == 'OUTPUT'
+        if is_output and self.property is not None and not isinstance(value, (BaseTaskSocket, TaggedValue)):
+            self.property._value = value
+            return
+        super()._set_socket_value(value, value_source=value_source)
 
     def add_property(self, identifier: str, name: str | None = None, **kwargs: Any) -> None:
         """Attach the property registered under ``identifier``.

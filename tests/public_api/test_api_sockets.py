@@ -279,3 +279,19 @@ def test_legacy_dynamic_namespace_spec_stays_dynamic() -> None:
     assert type(node.inputs.options) is TaskSocketNamespace
     assert node.inputs.options._identifier == 'workgraph.namespace'
     assert node.inputs.options.a.value == 1
+
+
+def test_results_are_read_back_without_a_type_check() -> None:
+    """A result whose type differs from the output's hint is stored by the walk and read back as it is."""
+
+    @task(outputs=namespace(count=int, text=str))
+    def mismatched(x):
+        return {'count': 'many', 'text': x}
+
+    wg = WorkGraph('mismatched_outputs')
+    node = wg.add_task(mismatched, name='mismatched', x=2)
+    wg.run()
+    assert wg.process.is_finished_ok, wg.process.exit_message
+    assert node.outputs.count.value.value == 'many'
+    assert node.outputs.text.value.value == 2
+    assert WorkGraph.load(wg.pk).tasks.mismatched.outputs.count.value.value == 'many'
