@@ -83,3 +83,14 @@ def raises_while_building(x: Any) -> Any:
 def returns_raw_value(x: Any) -> Any:
     """Returns a plain value instead of a task's socket."""
     return 5
+
+
+def make_subgraph(name: str = 'sub', offset: Any = 10) -> Any:
+    """A WorkGraph with graph inputs ``x``, ``y`` and output ``sum`` = ``x + y + offset`` (``offset`` set inside)."""
+    from aiida_workgraph import WorkGraph
+
+    sub = WorkGraph(name, inputs=['x', 'y'], outputs=['sum'])
+    first = sub.add_task(add, name='add1', x=sub.inputs.x, y=sub.inputs.y)
+    second = sub.add_task(add, name='add2', x=first.outputs.result, y=offset)
+    sub.outputs.sum = second.outputs.result
+    return sub

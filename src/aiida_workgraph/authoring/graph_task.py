@@ -1,14 +1,18 @@
-"""``@task.graph``: a function whose body builds a graph from task calls, run as a child WorkGraph process."""
+"""Graph tasks (``@task.graph``) and sub-graph tasks (a ``WorkGraph`` in a graph), run as child WorkGraph processes."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any
 
+from node_graph.executor import ExecutorMode, RuntimeExecutor
 from node_graph.task_spec import TaskSpec
 
 from ..tasks.kinds.graph_task import DEFAULT_MAX_DEPTH
+from ..tasks.kinds.subgraph import RESERVED_INPUTS, SUBGRAPH_CTX, SUBGRAPH_TASKS, SubGraphKind
 from .decorator import WorkGraphTaskHandle, build_handle
+from .task import Task
 
 
 class GraphTaskHandle(WorkGraphTaskHandle):
@@ -93,3 +97,77 @@ def graph_handle(
     handle = GraphTaskHandle(spec)
     handle._callable = func
     return handle
+
+
+class SubGraphTask(Task):
+    """A task that runs a ``WorkGraph`` (a sub-graph) as a child WorkGraph process.
+
+    Its sockets are the sub-graph's graph inputs and outputs. The values set inside the sub-graph travel with the
+    task as the inputs ``subgraph_tasks`` (by inner task) and ``subgraph_ctx``, which have no sockets: they are kept
+    here and added to the task's inputs when the graph is exported (:meth:`to_dict`), so that the parent's walk
+    converts them when the parent process is created.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subgraph_values: dict[str, Any] = {}
+
+    def set_inputs(self, inputs: dict[str, Any]) -> None:
+        """Set the graph inputs; the values of the inner tasks and ``ctx`` are kept aside."""
+        super().set_inputs(self._take_subgraph_values(inputs))
+
+    def update_from_dict(self, data: dict[str, Any]) -> None:
+        """Rebuild from a dict (``WorkGraph.load``); the values of the inner tasks and ``ctx`` are kept aside."""
+        data = {**data, 'inputs': self._take_subgraph_values(data.get('inputs') or {})}
+        super().update_from_dict(data)
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The task's dict, with the values of the inner tasks and ``ctx`` among its inputs."""
+        data = super().to_dict(*args, **kwargs)
+        data['inputs'] = {**(data.get('inputs') or {}), **self.subgraph_values}
+        return data
+
+    def _take_subgraph_values(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        inputs = dict(inputs or {})
+        for key in RESERVED_INPUTS:
+            if key in inputs:
+                self.subgraph_values[key] = inputs.pop(key)
+        return inputs
+
+    def _new_for_copy(self, name: str | None, graph: Any, spec: Any) -> SubGraphTask:
+        task = super()._new_for_copy(name, graph, spec)
+        task.subgraph_values = copy.deepcopy(self.subgraph_values)
+        return task
+
+
+def subgraph_spec(graph: Any) -> TaskSpec:
+    """The spec of a task that runs ``graph``: its graph inputs and outputs as sockets, its structure without values.
+
+    :raises ValueError: if the sub-graph has a graph input named like one of the reserved inputs.
+    """
+    clash = sorted(set(RESERVED_INPUTS) & set(graph.spec.inputs.fields if graph.spec.inputs else {}))
+    if clash:
+        raise ValueError(f'a sub-graph cannot have graph inputs named {clash}: these names are reserved')
+    structure = graph.prepare_inputs('run')['workgraph_data']['structure']
+    structure.pop('launch', None)
+    return TaskSpec(
+        identifier=graph.name,
+        task_type=SubGraphKind.name,
+        catalog='Others',
+        inputs=graph.spec.inputs,
+        outputs=graph.spec.outputs,
+        executor=RuntimeExecutor(mode=ExecutorMode.GRAPH, graph_data=structure),
+        base_class=SubGraphTask,
+        metadata={'graph_name': graph.name},
+    )
+
+
+def subgraph_values(graph: Any) -> dict[str, Any]:
+    """The values set in ``graph``: its graph inputs, and its inner tasks' inputs and ``ctx`` as reserved inputs."""
+    prepared = graph.prepare_inputs('run')
+    values = dict(prepared['graph_inputs'])
+    if prepared['tasks']:
+        values[SUBGRAPH_TASKS] = prepared['tasks']
+    if prepared['workgraph_data'].get('ctx'):
+        values[SUBGRAPH_CTX] = prepared['workgraph_data']['ctx']
+    return values

@@ -89,7 +89,10 @@ class WorkGraph(Graph):
             inputs = {**identifier._inputs(prune=True), **inputs}
             identifier = identifier.process_class
         if isinstance(identifier, Graph):
-            raise NotImplementedError('sub-graphs as tasks are not available in this release yet')
+            from .graph_task import subgraph_spec, subgraph_values
+
+            inputs = {**subgraph_values(identifier), **inputs}
+            identifier = subgraph_spec(identifier)
         if isinstance(identifier, str) and identifier in {
             ep.name for ep in entry_points().select(group=TASK_ENTRY_POINT_GROUP)
         }:
@@ -104,6 +107,41 @@ class WorkGraph(Graph):
         self._validate_task_name(task.name)
         task.set_inputs(inputs)
         return task
+
+    def __call__(self, inputs: dict[str, Any] | None = None) -> Any:
+        """Add this graph as a sub-graph task to the current graph (``with WorkGraph() as wg:``); return its outputs.
+
+        :raises RuntimeError: if no graph is current.
+        """
+        from node_graph.manager import CurrentGraphManager
+
+        graph = CurrentGraphManager().peek_current_graph()
+        if not isinstance(graph, WorkGraph):
+            raise RuntimeError(f'calling WorkGraph {self.name!r} adds it to the current graph, but no graph is current')
+        return graph.add_task(self, **(inputs or {})).outputs
+
+    def extend(self, other: WorkGraph, prefix: str = '') -> None:
+        """Copy the tasks of ``other`` into this graph (named ``prefix + name``), with their values and the links
+        between them; links to ``other``'s graph inputs, outputs and ``ctx`` are not copied.
+
+        :raises ValueError: if a copied task's name is taken or is not a valid link label.
+        """
+        copies = {}
+        for task in other.tasks:
+            if task.name in BUILTIN_TASKS:
+                continue
+            name = f'{prefix}{task.name}'
+            if name in self.tasks._get_keys():
+                raise ValueError(f'cannot extend {self.name!r}: it has a task named {name!r} already')
+            self._validate_task_name(name)
+            copies[task.name] = task.copy(name=name, graph=self)
+            self.tasks._append(copies[task.name])
+        for link in other.links:
+            if link.from_task.name in copies and link.to_task.name in copies:
+                self.add_link(
+                    copies[link.from_task.name].outputs[link.from_socket._scoped_name],
+                    copies[link.to_task.name].inputs[link.to_socket._scoped_name],
+                )
 
     @staticmethod
     def _validate_task_name(name: str) -> None:

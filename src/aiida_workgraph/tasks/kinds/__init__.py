@@ -15,6 +15,7 @@ from .process_class import CalcJobKind, WorkChainKind
 from .process_function import CalcFunctionKind, WorkFunctionKind
 from .pyfunction import PyFunctionKind
 from .pythonjob import PythonJobKind
+from .subgraph import SubGraphKind
 
 #: Every kind, in the order :func:`infer_kind` tries them.
 KINDS: tuple[TaskKind, ...] = (
@@ -24,6 +25,7 @@ KINDS: tuple[TaskKind, ...] = (
     WorkChainKind(),
     PythonJobKind(),
     GraphTaskKind(),
+    SubGraphKind(),
     PyFunctionKind(),
 )
 _BY_NAME = {name: kind for kind in KINDS for name in (kind.name, *kind.aliases)}
