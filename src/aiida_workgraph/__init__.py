@@ -11,8 +11,9 @@ from . import socket_spec
 from . import socket_spec as spec
 from . import task as _task_module  # the module `aiida_workgraph.task`, loaded before the name `task` is bound below
 from .authoring.decorator import task
+from .authoring.shelljob import shelljob
 from .authoring.workgraph import WorkGraph
-from .authoring.zones import If, Map, While, Zone, shelljob
+from .authoring.zones import If, Map, While, Zone
 from .serialization.errors import WorkGraphSerializationError
 from .socket_spec import dynamic, meta, namespace, select
 from .task import Task

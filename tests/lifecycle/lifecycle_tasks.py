@@ -67,3 +67,14 @@ def set_lambda(task: Any) -> None:
 def set_unknown_input(task: Any) -> None:
     """Error handler that sets an input the task does not have."""
     task.set_inputs({'nonexistent': 1})
+
+
+def parse_number(dirpath: Any) -> dict[str, orm.Data]:
+    """ShellJob parser: the integer printed on stdout, as ``number``."""
+    return {'number': orm.Int(int((dirpath / 'stdout').read_text().strip()))}
+
+
+def exit_zero_instead(task: Any) -> str:
+    """Error handler for a ShellJob that ended with exit status 400: run ``exit 0`` instead."""
+    task.inputs.arguments.value = ['-c', 'echo recovered']
+    return 'command replaced'

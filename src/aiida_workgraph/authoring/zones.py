@@ -1,4 +1,4 @@
-"""Control-flow zones (``Zone``, ``If``, ``While``, ``Map``) and ``shelljob``: names kept for scripts that import them.
+"""Control-flow zones (``Zone``, ``If``, ``While``, ``Map``): names kept for scripts that import them.
 
 :raises NotImplementedError: when used; control flow is not available in this release yet.
 """
@@ -23,4 +23,3 @@ Zone = _unavailable('Zone')
 If = _unavailable('If')
 While = _unavailable('While')
 Map = _unavailable('Map')
-shelljob = _unavailable('shelljob')

@@ -15,6 +15,7 @@ from .process_class import CalcJobKind, WorkChainKind
 from .process_function import CalcFunctionKind, WorkFunctionKind
 from .pyfunction import PyFunctionKind
 from .pythonjob import PythonJobKind
+from .shelljob import ShellJobKind
 from .subgraph import SubGraphKind
 
 #: Every kind, in the order :func:`infer_kind` tries them.
@@ -24,6 +25,7 @@ KINDS: tuple[TaskKind, ...] = (
     CalcJobKind(),
     WorkChainKind(),
     PythonJobKind(),
+    ShellJobKind(),
     GraphTaskKind(),
     SubGraphKind(),
     PyFunctionKind(),
