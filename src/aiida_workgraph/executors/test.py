@@ -15,14 +15,14 @@ from ..authoring.decorator import task
 from ..socket_spec import namespace
 
 
-@task.calcfunction(identifier='workgraph.test_add')
+@task.calcfunction()
 def add(x: int = 0, y: int = 0, t: int = 0) -> int:
     """Sleep ``t`` seconds, then return ``x + y`` (a calcfunction, so the sum has provenance)."""
     time.sleep(float(t))
     return x + y
 
 
-@task.calcfunction(identifier='workgraph.test_sum_diff', outputs=namespace(sum=int, diff=int))
+@task.calcfunction(outputs=namespace(sum=int, diff=int))
 def sum_diff(x: int = 0, y: int = 0, t: int = 0) -> dict[str, int]:
     """Sleep ``t`` seconds, then return ``{'sum': x + y, 'diff': x - y}``."""
     time.sleep(float(t))
