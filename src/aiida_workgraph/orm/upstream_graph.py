@@ -33,7 +33,6 @@ UPSTREAM_TASK_INPUTS = 'task_inputs'
 GRAPH_LEVEL_TASKS = ('graph_inputs', 'graph_outputs', 'graph_ctx')
 #: Keys of an upstream task dict that this package's graph dicts hold too.
 TASK_KEYS = ('identifier', 'uuid', 'name', 'description', 'position', 'properties', 'input_socket_meta')
-HOLD_CLASS = 'aiida_workgraph.orm.upstream_graph:UpstreamWorkGraphHold'
 HOLD_STATUS = 'Made by aiida-workgraph 0.9.0: not continued by this package (see `verdi process report`)'
 HOLD_REPORT = (
     'This WorkGraph was made by aiida-workgraph {version}, whose checkpoints this package cannot continue: it is '
@@ -275,7 +274,7 @@ def hold_checkpoint(node: orm.ProcessNode) -> str:
 
     state = {
         '!!meta': {
-            'class_name': HOLD_CLASS,
+            'class_name': f'{UpstreamWorkGraphHold.__module__}:{UpstreamWorkGraphHold.__qualname__}',
             'types': {'_future': 'S', '_event_helper': 'S'},
             'user': {'object_loader': 'aiida.engine.persistence:ObjectLoader'},
         },
