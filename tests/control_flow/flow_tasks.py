@@ -94,3 +94,34 @@ def make_subgraph(name: str = 'sub', offset: Any = 10) -> Any:
     second = sub.add_task(add, name='add2', x=first.outputs.result, y=offset)
     sub.outputs.sum = second.outputs.result
     return sub
+
+
+class Undecided:
+    """A value whose truth cannot be told (``bool()`` raises), kept as ``JsonableData``."""
+
+    def __init__(self, note: str = 'undecided') -> None:
+        self.note = note
+
+    def __bool__(self) -> bool:
+        raise ValueError(f'{self.note}: no truth value')
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Undecided) and other.note == self.note
+
+    def __hash__(self) -> int:
+        return hash(self.note)
+
+    def to_dict(self) -> dict[str, str]:
+        """The state of the object."""
+        return {'note': self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Undecided:
+        """Rebuild the object."""
+        return cls(data['note'])
+
+
+@task
+def undecided(x: Any) -> Any:
+    """Return an :class:`Undecided`."""
+    return Undecided(f'undecided {x}')

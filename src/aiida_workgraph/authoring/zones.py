@@ -1,13 +1,111 @@
-"""Control-flow zones (``Zone``, ``If``, ``While``, ``Map``): names kept for scripts that import them.
+"""Control-flow zones: ``Zone()`` and ``If(condition)`` context managers; ``While`` and ``Map`` are not available yet.
 
-:raises NotImplementedError: when used; control flow is not available in this release yet.
+Inside ``with If(condition):`` (or ``with Zone():``) in a graph context, every task added by calling a task handle
+(and every comparison task such as ``x > 0``) belongs to the zone. The zone is a task of the graph: it waits for all
+that its tasks depend on outside it, then opens (for ``If``: the condition is read); its tasks wait for it. Tasks of
+an ``If`` whose condition does not hold end ``NOT_TAKEN``, as does every task that needs a value from them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from node_graph.task import ChildTaskSet
+from node_graph.task_spec import TaskSpec
+
+from ..socket_spec import SocketSpec, namespace
+from ..tasks.kinds.zones import IF, ZONE
+from .task import Task
 
 _MESSAGE = '{} is not available in this release of aiida-workgraph yet'
+
+
+class ZoneTask(Task):
+    """A zone of a graph: the tasks created inside its ``with`` block are its ``children``."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.zone',
+        task_type=ZONE,
+        catalog='Control',
+        inputs=namespace(),
+        outputs=namespace(),
+        base_class_path='aiida_workgraph.authoring.zones.ZoneTask',
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.children = ChildTaskSet(parent=self)
+
+    def add_task(self, *args: Any, **kwargs: Any) -> Task:
+        """Add a task to the graph, inside this zone."""
+        task = self.graph.add_task(*args, **kwargs)
+        self.children.add(task)
+        return task
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The task's dict, with the names of its children."""
+        data = super().to_dict(*args, **kwargs)
+        data['children'] = [task.name for task in self.children]
+        return data
+
+
+class IfTask(ZoneTask):
+    """A zone whose tasks run only if ``conditions`` holds (or does not, with ``invert_condition``)."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.if_zone',
+        task_type=IF,
+        catalog='Control',
+        inputs=namespace(
+            conditions=Annotated[Any, SocketSpec('workgraph.any', link_limit=100000)],
+            invert_condition=Annotated[bool, SocketSpec('workgraph.any', default=False)],
+        ),
+        outputs=namespace(),
+        base_class_path='aiida_workgraph.authoring.zones.IfTask',
+    )
+
+
+@contextmanager
+def _zone(task_class: type[Task], **inputs: Any) -> Iterator[Any]:
+    """Add a zone task to the current graph and make it the active zone inside the ``with`` block.
+
+    :raises RuntimeError: if no WorkGraph is current.
+    """
+    from node_graph.manager import CurrentGraphManager
+
+    from .workgraph import WorkGraph
+
+    graph = CurrentGraphManager().peek_current_graph()
+    if not isinstance(graph, WorkGraph):
+        raise RuntimeError('a zone is created inside a `with WorkGraph() as wg:` block')
+    zone = graph.add_task(task_class, **inputs)
+    outer = getattr(graph, '_active_zone', None)
+    if outer is not None:
+        outer.children.add(zone)
+    graph._active_zone = zone
+    try:
+        yield zone
+    finally:
+        graph._active_zone = outer
+
+
+def Zone() -> Any:  # noqa: N802 - upstream's name
+    """A zone: its tasks start once all that they depend on outside it has finished.
+
+    :raises RuntimeError: if no WorkGraph is current.
+    """
+    return _zone(ZoneTask)
+
+
+def If(condition: Any, invert_condition: bool = False) -> Any:  # noqa: N802 - upstream's name
+    """A zone whose tasks run only if ``condition`` (a socket, e.g. ``task.outputs.result > 0``) is true.
+
+    :param invert_condition: run them only if the condition is false instead (an *else* branch).
+    :raises RuntimeError: if no WorkGraph is current.
+    """
+    return _zone(IfTask, conditions=condition, invert_condition=invert_condition)
 
 
 def _unavailable(name: str) -> Any:
@@ -19,7 +117,5 @@ def _unavailable(name: str) -> Any:
     return factory
 
 
-Zone = _unavailable('Zone')
-If = _unavailable('If')
 While = _unavailable('While')
 Map = _unavailable('Map')

@@ -20,6 +20,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..serialization.schema import Slot
 from ..tasks.kinds import TaskKind, get_kind
+from .zones import zone_dependencies, zone_members
 
 GRAPH_INPUTS = 'graph_inputs'
 GRAPH_OUTPUTS = 'graph_outputs'
@@ -107,6 +108,9 @@ class GraphPlan:
             elif link.to_task in self.tasks:
                 self.tasks[link.to_task].incoming.append(link)
         self.parents = {name: self._parents(plan) for name, plan in self.tasks.items()}
+        self.value_parents = {name: self._value_parents(plan) for name, plan in self.tasks.items()}
+        self.zone_members = zone_members(structure, self.tasks)
+        zone_dependencies(self.zone_members, self.parents)
         self.children: dict[str, set[str]] = defaultdict(set)
         for name, parents in self.parents.items():
             for parent in parents:
@@ -121,6 +125,10 @@ class GraphPlan:
             elif link.from_task in self.tasks:
                 parents.add(link.from_task)
         return parents
+
+    def _value_parents(self, plan: TaskPlan) -> set[str]:
+        """The tasks a task takes a value from through a link (not through ``ctx``, not ``_wait`` links)."""
+        return {link.from_task for link in plan.incoming if link.from_task in self.tasks and self.is_value_link(link)}
 
     def _ctx_writers_of(self, socket: str) -> list[Link]:
         return [link for key, links in self.ctx_writers.items() for link in links if _overlaps(key, socket)]

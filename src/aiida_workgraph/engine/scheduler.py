@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 
 from ..enums import TaskState
 
-#: Parent states after which a child may run.
-DONE_OK = frozenset({TaskState.FINISHED})
+#: Parent states after which a child may run (a NOT_TAKEN parent that the child needs a value from makes the child
+#: NOT_TAKEN first, see :func:`aiida_workgraph.engine.zones.not_taken`).
+DONE_OK = frozenset({TaskState.FINISHED, TaskState.NOT_TAKEN})
 #: Parent states after which a child can never run.
 BLOCKING = frozenset({TaskState.FAILED, TaskState.SKIPPED, TaskState.KILLED})
 ACTIVE = frozenset({TaskState.RUNNING})

@@ -29,6 +29,7 @@ from .graph_state import GraphState
 from .input_layout import engine_inputs_from_node
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 from .trees import as_dict, get_nested, merge_nested, set_nested
+from .zones import not_taken, open_zone
 
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
@@ -316,6 +317,9 @@ class WorkGraphEngine(Process):
     def _launch(self, task: TaskPlan) -> None:
         """Launch one task through its kind; a task that cannot launch fails, the engine goes on."""
         name = task.name
+        if getattr(task.kind, 'control', False):
+            open_zone(self, name)
+            return
         try:
             node = task.kind.launch(self, task, self._task_inputs(task))
         except Exception as exception:  # noqa: BLE001 - a task that cannot launch fails, the engine goes on
@@ -363,10 +367,13 @@ class WorkGraphEngine(Process):
         self.report(f'Task {name} failed: {message}')
 
     def _skip_blocked(self) -> None:
-        """Mark SKIPPED every planned task that depends on a failed one."""
+        """Mark SKIPPED every planned task that depends on a failed one, NOT_TAKEN one that needs a value from a
+        task a branch did not take."""
         state = self.graph_state
         for name in scheduler.blocked(self.plan.order, self.plan.parents, state.states()):
             state.set_state(name, TaskState.SKIPPED)
+        for name in not_taken(self.plan.order, self.plan.value_parents, state.states()):
+            state.set_state(name, TaskState.NOT_TAKEN)
 
     def _write_records(self) -> None:
         """Write the task record changes to the node, in one database write."""

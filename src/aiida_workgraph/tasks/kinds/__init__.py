@@ -17,6 +17,7 @@ from .pyfunction import PyFunctionKind
 from .pythonjob import PythonJobKind
 from .shelljob import ShellJobKind
 from .subgraph import SubGraphKind
+from .zones import IfKind, ZoneKind
 
 #: Every kind, in the order :func:`infer_kind` tries them.
 KINDS: tuple[TaskKind, ...] = (
@@ -28,6 +29,8 @@ KINDS: tuple[TaskKind, ...] = (
     ShellJobKind(),
     GraphTaskKind(),
     SubGraphKind(),
+    ZoneKind(),
+    IfKind(),
     PyFunctionKind(),
 )
 _BY_NAME = {name: kind for kind in KINDS for name in (kind.name, *kind.aliases)}
