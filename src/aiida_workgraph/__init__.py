@@ -5,7 +5,6 @@ A drop-in replacement for upstream aiida-workgraph 0.9: same import name, public
 
 from node_graph.collection import group
 from node_graph.manager import get_current_graph
-from node_graph.tasks import TaskPool
 
 from . import socket_spec
 from . import socket_spec as spec
@@ -14,6 +13,7 @@ from .authoring.decorator import task
 from .authoring.shelljob import shelljob
 from .authoring.workgraph import WorkGraph
 from .authoring.zones import If, Map, While, Zone
+from .registry import TaskPool
 from .serialization.errors import WorkGraphSerializationError
 from .socket_spec import dynamic, meta, namespace, select
 from .task import Task

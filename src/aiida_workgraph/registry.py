@@ -29,9 +29,13 @@ type_mapping = registry_hub.type_mapping
 type_promotion = registry_hub.type_promotion
 """(source, target) socket identifiers that may be linked although they differ."""
 
+TaskPool = registry_hub.task_pool
+"""The task entry points by name, with attribute access: ``wg.add_task(TaskPool.workgraph.test_add)``."""
+"""(source, target) socket identifiers that may be linked although they differ."""
+
 for _legacy, _current in LEGACY_IDENTIFIERS.items():
     registry_hub.socket_pool[_legacy] = registry_hub.socket_pool[_current]
     if _current in registry_hub.property_pool:
         registry_hub.property_pool[_legacy] = registry_hub.property_pool[_current]
 
-__all__ = ['RegistryHub', 'registry_hub', 'type_mapping', 'type_promotion']
+__all__ = ['RegistryHub', 'TaskPool', 'registry_hub', 'type_mapping', 'type_promotion']

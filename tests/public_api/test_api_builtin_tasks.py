@@ -129,3 +129,15 @@ def test_set_and_get_context_run() -> None:
     outputs = wg.run()
     assert wg.process.is_finished_ok, wg.process.exit_message
     assert outputs['count'].pk == first.outputs.result.value.pk
+
+
+def test_task_pool_entry_points() -> None:
+    """``TaskPool`` holds the task entry points; ``add_task`` takes one of them."""
+    from aiida_workgraph import TaskPool
+
+    assert TaskPool.workgraph.test_add.name == 'workgraph.test_add'
+    assert 'workgraph.load_node' in TaskPool
+    wg = WorkGraph('pool')
+    node = wg.add_task(TaskPool.workgraph.test_add, x=1, y=2)
+    assert node.name == 'add'
+    assert isinstance(wg.add_task(TaskPool.workgraph.set_context), SetContext)

@@ -106,11 +106,19 @@ def task_callable(spec: TaskSpec) -> Any:
     return obj._callable if isinstance(obj, BaseHandle) else obj
 
 
+def _is_entry_point(obj: Any) -> bool:
+    """Whether ``obj`` is an entry point, of ``importlib.metadata`` or of its backport ``importlib_metadata``."""
+    return type(obj).__name__ == 'EntryPoint' and all(hasattr(obj, name) for name in ('load', 'group', 'value'))
+
+
 def resolve_task_identifier(identifier: Any) -> Any:
-    """Return the spec (or handle) of a ``Task`` subclass, unchanged anything else.
+    """Return the spec of a ``Task`` subclass, what an entry point (``TaskPool.workgraph.test_add``) names, else
+    ``identifier`` unchanged.
 
     A ``Task`` subclass is added through its ``_default_spec``, whose ``base_class_path`` names the class.
     """
+    if _is_entry_point(identifier):
+        identifier = identifier.load()
     if inspect.isclass(identifier) and issubclass(identifier, NodeGraphTask):
         return identifier._default_spec
     return identifier
