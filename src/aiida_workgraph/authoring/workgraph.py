@@ -70,6 +70,7 @@ class WorkGraph(Graph):
 
         super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
         self.process: orm.ProcessNode | None = None
+        self._restart_from: int | None = None
         self.error_handlers: dict[str, Any] = {
             key: graph_handler_record(key, entry) for key, entry in (error_handlers or {}).items()
         }
@@ -164,6 +165,8 @@ class WorkGraph(Graph):
         from ..engine.input_layout import split_values
 
         structure = self.to_dict()
+        if getattr(self, '_restart_from', None) is not None:
+            structure['restart_from'] = self._restart_from
         if self.error_handlers:
             structure['error_handlers'] = self._checked_error_handlers()
         return split_values(structure, launch, metadata)
@@ -268,18 +271,36 @@ class WorkGraph(Graph):
     def wait(self, timeout: int = 600, tasks: list[str] | None = None, interval: float = 1) -> None:
         """Wait until the process (or the given tasks) ended, refreshing the graph from the database.
 
-        :raises TimeoutError: if it does not end within ``timeout`` seconds.
+        :raises ValueError: if the graph has no process, or ``tasks`` names a task it does not have.
+        :raises TimeoutError: if it does not end within ``timeout`` seconds; the message names the process, its state
+            and the tasks that have not ended.
         """
+        from ..enums import TERMINAL_TASK_STATES
+
+        if self.process is None:
+            raise ValueError('this WorkGraph has no process to wait for: run(), submit() or save() it first')
+        names = {task.name for task in self.tasks}
+        unknown = sorted(set(tasks or ()) - names)
+        if unknown:
+            raise ValueError(f'WorkGraph<{self.process.pk}> has no tasks named {", ".join(unknown)}')
         deadline = time.monotonic() + timeout
         while True:
             self.update()
-            if tasks is None:
-                if self.process.is_terminated:
-                    return
-            elif all(self.tasks[name].state in ('FINISHED', 'FAILED', 'SKIPPED') for name in tasks):
+            watched = [self.tasks[name] for name in tasks] if tasks is not None else None
+            if watched is None and self.process.is_terminated:
+                return
+            if watched is not None and all(task.state in TERMINAL_TASK_STATES for task in watched):
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f'WorkGraph<{self.process.pk}> did not end within {timeout} s')
+                pending = [
+                    f'{task.name} ({task.state})'
+                    for task in (watched if watched is not None else self.tasks)
+                    if task.name not in BUILTIN_TASKS and task.state not in TERMINAL_TASK_STATES
+                ]
+                raise TimeoutError(
+                    f'WorkGraph<{self.process.pk}> ({self.state}) did not end within {timeout} s; '
+                    f'tasks not ended: {", ".join(pending) or "none"}'
+                )
             time.sleep(interval)
 
     # endregion
@@ -393,16 +414,32 @@ class WorkGraph(Graph):
         """
         raise NotImplementedError('kill_tasks() is not available in this release yet')
 
-    def restart(self) -> WorkGraph:
-        """Return a new graph that reuses finished tasks.
+    def restart(self) -> None:
+        """Prepare a new process that reuses the finished tasks of this graph's (ended) process.
 
-        :raises NotImplementedError: not available in this release yet.
+        The graph is refreshed from its process and forgets it; change inputs if needed, then :meth:`run` or
+        :meth:`submit` it. The new process takes over every task that finished in the old one and is unchanged (same
+        callable, links, and input values), with its process and results, and runs the others (see
+        :mod:`aiida_workgraph.engine.restart`). Works from a finished, failed or killed process.
+
+        :raises ValueError: if the graph has no process yet, or its process has not ended.
         """
-        raise NotImplementedError('restart() is not available in this release yet')
+        if self.process is None:
+            raise ValueError('this WorkGraph has no process to restart from: run() or submit() it first')
+        node = orm.load_node(self.process.pk)
+        if not node.is_terminated:
+            state = node.process_state.value if node.process_state else 'created'
+            raise ValueError(
+                f'WorkGraph<{node.pk}> has not ended (it is {state}): wait for it, or kill it, before restarting'
+            )
+        self.update()
+        self.process = None
+        self._restart_from = node.pk
 
     def reset(self) -> None:
-        """Forget the process so the graph can be run again as a new process."""
+        """Forget the process (and any process to restart from) so the graph runs again as a new process."""
         self.process = None
+        self._restart_from = None
         for task in self.tasks:
             task.state = 'PLANNED'
             if isinstance(task, Task):

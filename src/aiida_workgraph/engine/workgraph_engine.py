@@ -27,6 +27,7 @@ from .error_handlers import apply_overrides, retry_failed_task
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
 from .graph_state import GraphState
 from .input_layout import engine_inputs_from_node
+from .restart import reuse_finished_tasks
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 from .trees import as_dict, get_nested, merge_nested, set_nested
 from .zones import not_taken, open_zone
@@ -243,8 +244,9 @@ class WorkGraphEngine(Process):
     # region the process loop
 
     async def run(self) -> Any:
-        """Start: the initial ``ctx``, then the first step."""
+        """Start: the initial ``ctx``, the tasks reused from the process this one restarts, then the first step."""
         self.graph_state = GraphState(ctx=as_dict(self.inputs.workgraph_data.get('ctx', {})))
+        reuse_finished_tasks(self)
         return await self._step()
 
     async def _step(self) -> Any:
