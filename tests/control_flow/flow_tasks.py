@@ -125,3 +125,9 @@ class Undecided:
 def undecided(x: Any) -> Any:
     """Return an :class:`Undecided`."""
     return Undecided(f'undecided {x}')
+
+
+@task.graph
+def bad_constant(x: Any) -> Any:
+    """Builds a graph with a value that cannot be kept (a set) on an inner task."""
+    return add(x=x, y={1, 2}).result

@@ -10,6 +10,7 @@ from aiida.common.links import LinkType
 from control_flow.flow_tasks import (
     add,
     add_twice,
+    bad_constant,
     countdown,
     nested_outputs,
     outer,
@@ -234,6 +235,21 @@ def test_graph_task_input_that_cannot_be_kept_is_refused_with_its_path() -> None
     report = wg.validate()
     assert [problem.path for problem in report.problems] == ['tasks.g1.x']
     assert orm.QueryBuilder().append(orm.Node).count() == nodes_before
+
+
+def test_value_set_inside_the_built_graph_that_cannot_be_kept_fails_the_task() -> None:
+    """A value the function sets inside its graph is walked when the child is created: the task fails naming it."""
+    before = workgraph_count('WorkGraph<bad_constant>')
+    wg = WorkGraph('graph_task_bad_constant')
+    wg.add_task(bad_constant, name='g1', x=1)
+    wg.run()
+
+    assert wg.process.exit_status == 302
+    log = wg.tasks['g1'].log
+    assert 'could not launch: WorkGraphSerializationError' in log
+    assert 'WorkGraph<bad_constant>' in log
+    assert 'tasks.add.y' in log
+    assert workgraph_count('WorkGraph<bad_constant>') == before
 
 
 def test_max_number_jobs_is_not_available_and_max_depth_is_checked() -> None:
