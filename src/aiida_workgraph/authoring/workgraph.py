@@ -23,6 +23,8 @@ from .inspection import graph_provenance, graph_repr, graph_summary
 from .task import Task, resolve_task_identifier
 
 TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
+#: The default of ``WorkGraph.max_number_jobs``, as upstream's.
+DEFAULT_MAX_NUMBER_JOBS = 1000000
 
 
 def _load_task_entry_point(identifier: str) -> BaseHandle:
@@ -71,9 +73,25 @@ class WorkGraph(Graph):
         super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
         self.process: orm.ProcessNode | None = None
         self._restart_from: int | None = None
+        self._max_number_jobs = DEFAULT_MAX_NUMBER_JOBS
         self.error_handlers: dict[str, Any] = {
             key: graph_handler_record(key, entry) for key, entry in (error_handlers or {}).items()
         }
+
+    @property
+    def max_number_jobs(self) -> int:
+        """At most this many task processes run at once (default: no practical limit, 1000000)."""
+        return getattr(self, '_max_number_jobs', DEFAULT_MAX_NUMBER_JOBS)
+
+    @max_number_jobs.setter
+    def max_number_jobs(self, value: int) -> None:
+        """Set the limit.
+
+        :raises ValueError: if ``value`` is not a positive integer.
+        """
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f'max_number_jobs must be a positive integer, got {value!r}')
+        self._max_number_jobs = value
 
     # region building
 
@@ -167,6 +185,7 @@ class WorkGraph(Graph):
         structure = self.to_dict()
         if getattr(self, '_restart_from', None) is not None:
             structure['restart_from'] = self._restart_from
+        structure['max_number_jobs'] = self.max_number_jobs
         if self.error_handlers:
             structure['error_handlers'] = self._checked_error_handlers()
         return split_values(structure, launch, metadata)
@@ -368,6 +387,7 @@ class WorkGraph(Graph):
         inputs = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
         graph = cls.from_dict(merge_values(structure, inputs))
         graph.error_handlers = structure.get('error_handlers') or {}
+        graph.max_number_jobs = structure.get('max_number_jobs', DEFAULT_MAX_NUMBER_JOBS)
         graph.process = node
         graph.update()
         return graph

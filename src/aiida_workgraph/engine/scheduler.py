@@ -29,6 +29,17 @@ def ready(order: Iterable[str], parents: Mapping[str, Iterable[str]], states: Ma
     ]
 
 
+def launchable(
+    order: Iterable[str], parents: Mapping[str, Iterable[str]], states: Mapping[str, str], limit: int | None = None
+) -> list[str]:
+    """The ready tasks, in ``order``, that may launch now: all of them, or as many as ``limit`` running
+    processes leave room for (a graph's ``max_number_jobs``)."""
+    found = ready(order, parents, states)
+    if limit is None:
+        return found
+    return found[: max(0, limit - len(running(states)))]
+
+
 def blocked(order: Iterable[str], parents: Mapping[str, Iterable[str]], states: Mapping[str, str]) -> list[str]:
     """The PLANNED tasks, in ``order``, that can never run: a task they depend on (directly or not) failed.
 
@@ -60,4 +71,4 @@ def failed(states: Mapping[str, str]) -> list[str]:
     return sorted(name for name, state in states.items() if state in (TaskState.FAILED, TaskState.KILLED))
 
 
-__all__ = ['blocked', 'failed', 'is_done', 'ready', 'running']
+__all__ = ['blocked', 'failed', 'is_done', 'launchable', 'ready', 'running']

@@ -266,7 +266,7 @@ class WorkGraphEngine(Process):
         """
         state = self.graph_state
         self._skip_blocked()
-        ready = scheduler.ready(self.plan.order, self.plan.parents, state.states())
+        ready = self._launchable(state.states())
         newly_ready = [name for name in ready if name not in self._reported_ready]
         if newly_ready:
             self._reported_ready.update(newly_ready)
@@ -284,7 +284,7 @@ class WorkGraphEngine(Process):
         states = state.states()
         if scheduler.is_done(self.plan.order, self.plan.parents, states):
             return self._finalize()
-        if scheduler.ready(self.plan.order, self.plan.parents, states):
+        if self._launchable(states):
             return Continue(self._step)
         return Wait(self._step, msg=f'Waiting for tasks: {", ".join(scheduler.running(states))}')
 
@@ -296,8 +296,12 @@ class WorkGraphEngine(Process):
     def on_wait(self, awaitables: Any) -> None:
         """Entering WAITING: go on at once if a child ended meanwhile, else when a child's callback wakes it."""
         super().on_wait(awaitables)
-        if scheduler.ready(self.plan.order, self.plan.parents, self.graph_state.states()):
+        if self._launchable(self.graph_state.states()):
             self.call_soon(self._wake)
+
+    def _launchable(self, states: dict[str, str]) -> list[str]:
+        """The ready tasks that may launch now, within the graph's ``max_number_jobs`` running processes."""
+        return scheduler.launchable(self.plan.order, self.plan.parents, states, self.structure.get('max_number_jobs'))
 
     def _finalize(self) -> Any:
         """Expose the graph outputs and return exit status 302 if any task failed."""
