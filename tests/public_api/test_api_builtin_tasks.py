@@ -13,8 +13,8 @@ from aiida_workgraph import WorkGraph
 from aiida_workgraph.tasks.builtins import AiiDAProcessTask, GetContext, GraphLevelTask, SetContext
 
 BUILTIN = {
-    'set_context': (['context', 'key', 'value'], []),
-    'get_context': (['context', 'key'], ['result']),
+    'set_context': (['key', 'value'], []),
+    'get_context': (['key'], ['result']),
     'select': (['condition', 'true', 'false'], ['result']),
     'load_code': (['pk', 'uuid', 'label'], ['code']),
     'load_node': (['pk', 'uuid'], ['node']),
@@ -39,7 +39,7 @@ def user_sockets(namespace: Any) -> list[str]:
 
 @pytest.mark.parametrize('name', sorted(BUILTIN))
 def test_builtin_identifier_resolves(name: str) -> None:
-    """``add_task('workgraph.<name>')`` makes a task with the sockets upstream has."""
+    """``add_task('workgraph.<name>')`` makes a task with the sockets upstream has (``*_context``: no ``context``)."""
     wg = WorkGraph('builtins')
     node = wg.add_task(f'workgraph.{name}', name='node')
     inputs, outputs = BUILTIN[name]
@@ -141,3 +141,16 @@ def test_task_pool_entry_points() -> None:
     node = wg.add_task(TaskPool.workgraph.test_add, x=1, y=2)
     assert node.name == 'add'
     assert isinstance(wg.add_task(TaskPool.workgraph.set_context), SetContext)
+
+
+def test_context_task_key_is_a_plain_value() -> None:
+    """The ``key`` of ``set_context``/``get_context`` is a plain value for the walk (not converted to a node)."""
+    from aiida_workgraph.serialization.schema import spec_slot
+
+    wg = WorkGraph('context_key')
+    setter = wg.add_task('workgraph.set_context', name='setter', key='results.count', value=3)
+    getter = wg.add_task('workgraph.get_context', name='getter', key='results.count')
+    assert setter.inputs.key._metadata.is_metadata and getter.inputs.key._metadata.is_metadata
+    assert spec_slot(setter.spec.inputs).child('key').kind == 'plain'
+    assert spec_slot(getter.spec.inputs).child('key').kind == 'plain'
+    assert spec_slot(setter.spec.inputs).child('value').kind == 'data'

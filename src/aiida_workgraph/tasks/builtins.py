@@ -15,7 +15,7 @@ from node_graph.tasks.builtins import GraphLevelTask as NodeGraphGraphLevelTask
 
 from ..authoring.decorator import task
 from ..authoring.task import Task
-from ..socket_spec import namespace
+from ..socket_spec import namespace, socket
 
 SET_CONTEXT = 'SET_CONTEXT'
 GET_CONTEXT = 'GET_CONTEXT'
@@ -32,27 +32,33 @@ class GraphLevelTask(NodeGraphGraphLevelTask, Task):
     )
 
 
+KEY = socket(Any, is_metadata=True, help='the dotted path in the graph context, e.g. `results.energy`')
+
+
 class SetContext(Task):
-    """Write ``value`` into the graph context under the dotted ``key`` when the task runs (kind ``SET_CONTEXT``)."""
+    """Write ``value`` into the graph context under the dotted ``key`` when the task runs (kind ``SET_CONTEXT``).
+
+    ``key`` is a plain value (kept in the structure, not stored as a node); ``value`` is stored like any input.
+    """
 
     _default_spec = TaskSpec(
         identifier='workgraph.set_context',
         task_type=SET_CONTEXT,
         catalog='Control',
-        inputs=namespace(context=Any, key=Any, value=Any),
+        inputs=namespace(key=KEY, value=Any),
         outputs=namespace(),
         base_class_path='aiida_workgraph.tasks.builtins.SetContext',
     )
 
 
 class GetContext(Task):
-    """Read the graph context at the dotted ``key`` when the task runs and return it as ``result``."""
+    """Read the graph context at the dotted ``key`` when the task runs and return it as ``result`` (``GET_CONTEXT``)."""
 
     _default_spec = TaskSpec(
         identifier='workgraph.get_context',
         task_type=GET_CONTEXT,
         catalog='Control',
-        inputs=namespace(context=Any, key=Any),
+        inputs=namespace(key=KEY),
         outputs=namespace(result=Any),
         base_class_path='aiida_workgraph.tasks.builtins.GetContext',
     )
