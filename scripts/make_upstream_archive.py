@@ -5,7 +5,7 @@ aiida-workgraph 0.9.0 installed, on a fresh profile whose daemon is running (its
 ``upstream_db.upstream_tasks`` from the tests folder). It submits:
 
 - ``upstream_finished``: ``add`` (plain task) -> ``multiply`` (calcfunction) -> ``arithmetic_add``
-  (``ArithmeticAddCalculation`` on ``bash@localhost``), graph output ``sum``;
+  (``ArithmeticAddCalculation`` on ``bash@localhost``, with a plain ``metadata.options`` value), graph output ``sum``;
 - ``upstream_failed``: ``add`` -> ``fail`` (raises) -> ``add2`` (skipped);
 - ``upstream_unfinished``: ``add`` -> ``sleep_add`` (``ArithmeticAddCalculation`` whose job sleeps first) ->
   ``add2``, left while its CalcJob waits for the job (the shell script then stops the daemon).
@@ -49,7 +49,14 @@ def finished_graph(code: orm.InstalledCode) -> WorkGraph:
     with WorkGraph('upstream_finished') as wg:
         total = add(x=1, y=2).result
         product = multiply(x=total, y=3).result
-        job = wg.add_task(ArithmeticAddCalculation, name='arithmetic_add', x=product, y=4, code=code)
+        job = wg.add_task(
+            ArithmeticAddCalculation,
+            name='arithmetic_add',
+            x=product,
+            y=4,
+            code=code,
+            metadata={'options': {'max_wallclock_seconds': 600}},
+        )
         wg.outputs.sum = job.outputs.sum
     return wg
 

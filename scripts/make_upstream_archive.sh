@@ -26,8 +26,18 @@ WORK="$(mktemp -d -t upstream-archive-XXXXXX)"
 export AIIDA_PATH="$WORK"
 export PYTHONPATH="$REPO_ROOT/tests"
 export PATH="$UPSTREAM_VENV/bin:$PATH"  # the daemon runs `verdi` from PATH
+stop_daemon() {
+    # `verdi daemon stop` can time out on a busy machine while the daemon still stops: wait until it has.
+    "$VERDI" daemon stop || true
+    for _ in $(seq 60); do
+        "$VERDI" daemon status >/dev/null 2>&1 || return 0
+        sleep 1
+    done
+    echo "the daemon of $AIIDA_PATH did not stop" >&2
+    return 1
+}
 cleanup() {
-    "$VERDI" daemon stop >/dev/null 2>&1 || true
+    stop_daemon >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -35,7 +45,7 @@ trap cleanup EXIT
 "$VERDI" presto --use-zeromq --profile-name upstream-archive
 "$VERDI" daemon start 1
 "$UPSTREAM_VENV/bin/python" "$REPO_ROOT/scripts/make_upstream_archive.py" run | tee "$WORK/graphs.txt"
-"$VERDI" daemon stop
+stop_daemon
 
 # End the sleeping job (the CalcJob's node keeps waiting for it: the daemon is stopped).
 JOB_ID="$(awk '$1 == "sleep_job" {print $2}' "$WORK/graphs.txt")"

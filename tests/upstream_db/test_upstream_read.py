@@ -54,6 +54,7 @@ def test_load_finished(upstream_graphs: dict[str, orm.WorkflowNode]) -> None:
     assert wg.tasks.add.inputs.y.value.value == 2
     assert wg.tasks.multiply.inputs.y.value.value == 3
     assert wg.tasks.arithmetic_add.inputs.code.value.label == 'bash'
+    assert wg.tasks.arithmetic_add.inputs.metadata.options.max_wallclock_seconds.value == 600
     assert wg.tasks.add.process.process_label == 'add'
     assert wg.tasks.multiply.process.process_label == 'multiply'
     assert wg.tasks.arithmetic_add.process.process_label == 'ArithmeticAddCalculation'
@@ -230,3 +231,28 @@ def test_node_without_structure() -> None:
     assert 'holds no graph structure' in result.output
     assert 'Traceback' not in result.output
     assert _node_count() == count
+
+
+def test_input_only_upstream_could_construct(
+    upstream_graphs: dict[str, orm.WorkflowNode], caplog: Any, tmp_path: Any
+) -> None:
+    """A plain input stored under a Python tag is neither constructed nor loaded: a warning names it."""
+    source = upstream_graphs['upstream_finished']
+    marker = tmp_path / 'constructed'
+    node = WorkGraphNode()
+    for key in ('workgraph_data', 'task_states', 'task_processes', 'version'):
+        node.base.attributes.set(key, copy.deepcopy(source.base.attributes.get(key)))
+    node.base.attributes.set(
+        'task_inputs',
+        f"add:\n  x: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n"
+        'arithmetic_add:\n  metadata:\n    options:\n      max_wallclock_seconds: 60\n',
+    )
+    node.store()
+    wg = WorkGraph.load(node.pk)
+    assert not marker.exists()
+    assert wg.tasks.arithmetic_add.inputs.metadata.options.max_wallclock_seconds.value == 60
+    assert wg.tasks.add.inputs.x.value is None  # this node has no input links
+    assert (
+        f'WorkGraph<{node.pk}> (aiida-workgraph 0.9.0): the input add.x is left out: its tag '
+        'tag:yaml.org,2002:python/object/apply:pathlib.Path.touch is not a plain value'
+    ) in caplog.text

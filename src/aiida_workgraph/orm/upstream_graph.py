@@ -226,16 +226,26 @@ class _NodeReference:
     """An ``!aiida_node`` reference of upstream's ``task_inputs``: the value is an input link, not a plain value."""
 
 
+class _Unreadable:
+    """A value of upstream's ``task_inputs`` under a tag that only upstream could construct; it is not loaded."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+
 class _InputsLoader(yaml.SafeLoader):
     """Reads upstream's ``task_inputs`` text without constructing anything but plain values."""
 
 
 _InputsLoader.add_constructor('!aiida_node', lambda loader, node: _NodeReference())
-_InputsLoader.add_multi_constructor('', lambda loader, suffix, node: _NodeReference())
+_InputsLoader.add_multi_constructor('', lambda loader, tag, node: _Unreadable(tag))
 
 
 def _plain_inputs(node: orm.ProcessNode) -> dict[str, dict[str, Any]]:
     """The plain input values (no node references) of each task, from upstream's ``task_inputs``.
+
+    A value under a tag that only upstream could construct is left out, and a warning names the node, its path and
+    its tag.
 
     :raises UpstreamGraphError: naming the node, if ``task_inputs`` is not readable YAML.
     """
@@ -251,14 +261,29 @@ def _plain_inputs(node: orm.ProcessNode) -> dict[str, dict[str, Any]]:
         ) from exception
     if not isinstance(values, dict):
         return {}
-    return {name: plain for name, tree in values.items() if (plain := _without_references(tree))}
+    unreadable: list[tuple[str, str]] = []
+    plain = {name: kept for name, tree in values.items() if (kept := _plain_values(tree, name, unreadable))}
+    for path, tag in unreadable:
+        LOGGER.warning(
+            'WorkGraph<%s> (aiida-workgraph 0.9.0): the input %s is left out: its tag %s is not a plain value',
+            node.pk,
+            path,
+            tag,
+        )
+    return plain
 
 
-def _without_references(tree: Any) -> Any:
-    """``tree`` without node references and the namespaces left empty by their removal."""
+def _plain_values(tree: Any, path: str, unreadable: list[tuple[str, str]]) -> Any:
+    """Return ``tree`` without node references, unreadable values and the namespaces their removal left empty.
+
+    The path and tag of each unreadable value are added to ``unreadable``.
+    """
     if isinstance(tree, dict):
-        kept = {key: _without_references(value) for key, value in tree.items()}
+        kept = {key: _plain_values(value, f'{path}.{key}', unreadable) for key, value in tree.items()}
         return {key: value for key, value in kept.items() if value is not None and value != {}}
+    if isinstance(tree, _Unreadable):
+        unreadable.append((path, tree.tag))
+        return None
     return None if isinstance(tree, _NodeReference) else tree
 
 
