@@ -134,6 +134,23 @@ def test_refused_batch_stores_nothing(aiida_profile_clean: Any, make: Any, error
     assert not first.is_stored
 
 
+def test_enclosing_transaction_rolls_back_the_rows(aiida_profile_clean: Any) -> None:
+    """Inside a storage transaction that fails, the bulk-stored rows are rolled back with the rest, as store()'s."""
+    from aiida.manage import get_manager
+
+    storage = get_manager().get_profile_storage()
+    session = storage.get_session()
+    if session.in_transaction():
+        session.commit()
+    with pytest.raises(RuntimeError, match='the enclosing work failed'):
+        with storage.transaction():
+            orm.Int(1).store()
+            nodes = bulk_store([orm.Int(2), orm.Str('three')])
+            assert orm.QueryBuilder().append(orm.Node, filters={'id': nodes[0].pk}).count() == 1
+            raise RuntimeError('the enclosing work failed')
+    assert node_count() == 0
+
+
 def test_repeated_node_is_refused(aiida_profile_clean: Any) -> None:
     """The same object twice in a batch is refused before anything is written."""
     node = orm.Int(1)

@@ -46,7 +46,8 @@ def bulk_store(nodes: Sequence[orm.Data]) -> list[orm.Data]:
     ``_aiida_hash`` extra used for caching; the node is checked (``_validate``) as ``store()`` checks it, and added to
     the auto-group when one is active. Afterwards every node ``is_stored`` and has its ``pk``. The batch is written in
     one statement: all of it is stored, or, if the insert fails, none of it. Inside an enclosing transaction of the
-    storage, the rows are committed with it.
+    storage, the rows are committed or rolled back with it (after a rollback the Python objects still have their
+    pk, as after ``store()``: discard them).
 
     :param nodes: the nodes, all unstored, each object once, each of exactly one of :data:`BULK_STORABLE_TYPES`.
     :return: ``nodes``, stored, in the same order.
