@@ -188,7 +188,11 @@ def test_result_of_that_shape_fails_its_task(kind: str) -> None:
     }
     subpath, type_name, reason = SHAPES[kind]
     log = wg.tasks.bad.log.splitlines()
-    assert log[0] == 'task bad returned a result that cannot be kept:'
+    process = wg.tasks.bad.process
+    assert process.exit_status == 321
+    assert log[0] == f'bad_result<{process.pk}> finished with exit status 321: ' + (
+        'task bad returned a result that cannot be kept:'
+    )
     assert log[1].startswith(f'  - bad.outputs.result{subpath} ({type_name}): {reason}'), log
     # The two task inputs (``kind``, ``x``) and the independent task's result.
     assert count_nodes()['data'] - before == 3
