@@ -259,6 +259,18 @@ def calc_describe(x: Any) -> orm.Str:
     return orm.Str(f'{type(x).__name__}: {type(value).__module__}.{type(value).__qualname__}: {value!r}')
 
 
+@task
+def count_items(x: Any) -> Any:
+    """Return how many items ``x`` holds."""
+    return len(x)
+
+
+@task
+def make_range(n: int) -> Any:
+    """Return ``list(range(n))`` (a large result)."""
+    return list(range(n))
+
+
 @task(outputs=['result'])
 def return_none() -> Any:
     """Return ``None`` (a task whose result is nothing)."""
