@@ -32,18 +32,14 @@ LEGACY_IDENTIFIERS = {
 """node-graph's identifiers, which structures written by earlier releases of this package hold -> ours."""
 
 
-def with_current_identifiers(spec: SocketSpec) -> SocketSpec:
-    """The spec with every ``node_graph.*`` identifier of :data:`LEGACY_IDENTIFIERS` (at any depth) as ours."""
-    fields = {name: with_current_identifiers(field) for name, field in (spec.fields or {}).items()}
-    item = with_current_identifiers(spec.item) if spec.item is not None else None
-    identifier = LEGACY_IDENTIFIERS.get(spec.identifier, spec.identifier)
-    if (
-        identifier == spec.identifier
-        and item is spec.item
-        and all(fields[name] is field for name, field in (spec.fields or {}).items())
-    ):
-        return spec
-    return replace(spec, identifier=identifier, fields=fields, item=item)
+def with_current_identifier(spec: SocketSpec) -> SocketSpec:
+    """The spec with its own identifier as ours if it is one of :data:`LEGACY_IDENTIFIERS`.
+
+    Only the spec's own identifier is replaced: node-graph materializes the fields and the item of a namespace
+    through :meth:`TaskSocketNamespace._append_from_spec`, which replaces theirs in turn.
+    """
+    identifier = LEGACY_IDENTIFIERS.get(spec.identifier)
+    return spec if identifier is None else replace(spec, identifier=identifier)
 
 
 class TaskSocket(BaseTaskSocketLeaf):
@@ -92,11 +88,11 @@ class TaskSocketNamespace(BaseTaskSocketNamespace):
 
     @classmethod
     def _from_spec(cls, name: str, spec: SocketSpec, **kwargs: Any) -> TaskSocketNamespace:
-        return super()._from_spec(name, with_current_identifiers(spec), **kwargs)
+        return super()._from_spec(name, with_current_identifier(spec), **kwargs)
 
     @classmethod
     def _append_from_spec(cls, parent_ns: Any, name: str, spec: SocketSpec, **kwargs: Any) -> None:
-        super()._append_from_spec(parent_ns, name, with_current_identifiers(spec), **kwargs)
+        super()._append_from_spec(parent_ns, name, with_current_identifier(spec), **kwargs)
 
 
 __all__ = [
