@@ -19,6 +19,8 @@ import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
 VENV_BIN = str(Path(sys.executable).parent)
+DAEMON_TIMEOUT = 60
+"""Seconds the daemon client waits for circus (aiida-core's default is 2)."""
 
 # Before aiida is imported (by the plugin below): a private config folder, never ``~/.aiida``.
 _BOOTSTRAP_AIIDA_PATH = tempfile.mkdtemp(prefix='aiida-workgraph-tests-')
@@ -43,6 +45,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def aiida_profile(aiida_config: Any, aiida_profile_factory: Callable[..., Any]) -> Iterator[Any]:
     """The session's temporary SQLite profile, with a ZeroMQ broker so that it can also ``submit()`` to a daemon."""
     with aiida_profile_factory(aiida_config, broker_backend='core.zeromq') as profile:
+        # aiida-core's daemon client gives circus 2 s to answer; on a loaded 2-core machine starting or stopping a
+        # worker takes longer, and the fixtures' calls would time out.
+        aiida_config.set_option('daemon.timeout', DAEMON_TIMEOUT, scope=profile.name)
         yield profile
 
 
