@@ -282,9 +282,16 @@ class WorkGraph(Graph):
         return self.process
 
     def continue_process(self) -> None:
-        """Ask the daemon to continue a saved process."""
+        """Ask the daemon to continue a saved process.
+
+        :raises ValueError: if the graph has no process, or its process has ended.
+        """
         from aiida.manage import get_manager
 
+        if self.process is None:
+            raise ValueError('this WorkGraph has no process to continue: save() or submit() it first')
+        if self.process.is_terminated:
+            raise ValueError(f'WorkGraph<{self.process.pk}> has ended; restart() it to run tasks again')
         get_manager().get_process_controller().continue_process(self.process.pk, nowait=True, no_reply=True)
 
     def wait(self, timeout: int = 600, tasks: list[str] | None = None, interval: float = 1) -> None:
@@ -413,26 +420,82 @@ class WorkGraph(Graph):
 
     # endregion
 
-    def pause_tasks(self, tasks: list[str]) -> None:
-        """Pause the given tasks of the running process.
+    def _task_action(self, action: str, tasks: list[str]) -> dict[str, str]:
+        """Send a task action to the running process (see :mod:`aiida_workgraph.engine.task_control`).
 
-        :raises NotImplementedError: not available in this release yet.
+        :raises ValueError: if the graph has no process, it has ended, or a task does not exist.
+        :raises TaskControlError: if the process cannot be reached through the broker.
         """
-        raise NotImplementedError('pause_tasks() is not available in this release yet')
+        from ..engine.task_control import send_task_action
 
-    def play_tasks(self, tasks: list[str]) -> None:
-        """Resume the given paused tasks of the running process.
+        if self.process is None:
+            raise ValueError('this WorkGraph has no process: submit() it (or save() and continue_process()) first')
+        done = send_task_action(self.process.pk, action, list(tasks))
+        self.update()
+        return done
 
-        :raises NotImplementedError: not available in this release yet.
+    def pause_tasks(self, tasks: list[str]) -> dict[str, str]:
+        """Pause tasks of the running process: a planned task waits until played; a running task's process pauses.
+
+        The graph does not finish while a task is paused. The process must run in a daemon worker (the request goes
+        through the profile's broker).
+
+        :return: what was done to each task.
+        :raises ValueError: if the graph has no running process or a task does not exist.
+        :raises TaskControlError: if the process cannot be reached through the broker.
         """
-        raise NotImplementedError('play_tasks() is not available in this release yet')
+        return self._task_action('PAUSE', tasks)
 
-    def kill_tasks(self, tasks: list[str]) -> None:
-        """Kill the given tasks of the running process.
+    def play_tasks(self, tasks: list[str]) -> dict[str, str]:
+        """Play paused tasks of the running process (a paused task's process is played).
 
-        :raises NotImplementedError: not available in this release yet.
+        :return: what was done to each task.
+        :raises ValueError: if the graph has no running process or a task does not exist.
+        :raises TaskControlError: if the process cannot be reached through the broker.
         """
-        raise NotImplementedError('kill_tasks() is not available in this release yet')
+        return self._task_action('PLAY', tasks)
+
+    def kill_tasks(self, tasks: list[str]) -> dict[str, str]:
+        """Kill tasks of the running process: a planned or paused task is KILLED, a running task's process is killed.
+
+        The tasks that depend on a killed task are skipped; the graph ends with exit status 302.
+
+        :return: what was done to each task.
+        :raises ValueError: if the graph has no running process or a task does not exist.
+        :raises TaskControlError: if the process cannot be reached through the broker.
+        """
+        return self._task_action('KILL', tasks)
+
+    def reset_tasks(self, tasks: list[str]) -> dict[str, str]:
+        """Plan ended tasks of the running process again (with the ended tasks that depend on them): they run anew.
+
+        :return: what was done to each task.
+        :raises ValueError: if the graph has no running process or a task does not exist.
+        :raises TaskControlError: if the process cannot be reached through the broker.
+        """
+        return self._task_action('RESET', tasks)
+
+    def play(self) -> None:
+        """Play the (paused) process, through the broker.
+
+        :raises ValueError: if the graph has no process.
+        :raises TaskControlError: if the process does not answer.
+        """
+        from aiida.manage import get_manager
+        from plumpy.futures import unwrap_kiwi_future
+
+        from ..engine.task_control import TaskControlError
+
+        if self.process is None:
+            raise ValueError('this WorkGraph has no process to play')
+        try:
+            future = get_manager().get_process_controller().play_process(self.process.pk)
+            unwrap_kiwi_future(future).result(timeout=10)
+        except Exception as exception:  # noqa: BLE001 - kiwipy raises its own errors for an unroutable message
+            raise TaskControlError(
+                f'WorkGraph<{self.process.pk}> did not answer the play request: {type(exception).__name__}: {exception}'
+            ) from exception
+        self.update()
 
     def restart(self) -> None:
         """Prepare a new process that reuses the finished tasks of this graph's (ended) process.

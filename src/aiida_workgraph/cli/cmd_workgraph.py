@@ -41,18 +41,26 @@ def task_list(process) -> None:
         echo.echo(f'{name:<{width}}  {states.get(name, "PLANNED"):<9}  {processes.get(name, "")}')
 
 
-def _not_available(action: str):
+def _task_action(action: str, summary: str):
     @task.command(action)
     @arguments.PROCESS()
-    @click.argument('tasks', nargs=-1)
+    @click.argument('tasks', nargs=-1, required=True)
+    @click.option('-t', '--timeout', type=float, default=10.0, show_default=True, help='Seconds to wait for an answer.')
     @decorators.with_dbenv()
-    def command(process, tasks) -> None:
-        echo.echo_critical(f'`verdi workgraph task {action}` is not available in this release yet')
+    def command(process, tasks, timeout) -> None:
+        from ..engine.task_control import TaskControlError, send_task_action
 
-    command.__doc__ = f'{action.capitalize()} TASKS of PROCESS (not available in this release yet).'
+        try:
+            done = send_task_action(process.pk, action, list(tasks), timeout=timeout)
+        except (ValueError, TaskControlError) as exception:
+            echo.echo_critical(str(exception))
+        for name, what in done.items():
+            echo.echo(f'{name}: {what}')
+
+    command.__doc__ = f'{summary} TASKS of the running WorkGraph PROCESS (through the broker).'
     return command
 
 
-task_pause = _not_available('pause')
-task_play = _not_available('play')
-task_kill = _not_available('kill')
+task_pause = _task_action('pause', 'Pause')
+task_play = _task_action('play', 'Play')
+task_kill = _task_action('kill', 'Kill')

@@ -89,6 +89,21 @@ class GraphState:
             self._changes[(TASK_PROCESS, key)] = process
         self.set_state(key, TaskState.FAILED)
 
+    def killed(self, key: str, error: str) -> None:
+        """An instance was killed (before it ran, or its process was killed)."""
+        self.record(key).error = error
+        self._changes[(TASK_ERROR, key)] = error
+        self.set_state(key, TaskState.KILLED)
+
+    def reset(self, key: str) -> None:
+        """An ended instance is planned again: its results and error are forgotten (on the node, until it ends
+        again, its last process and results stay recorded)."""
+        record = self.record(key)
+        record.results = None
+        record.error = None
+        self._changes[(TASK_ERROR, key)] = ''
+        self.set_state(key, TaskState.PLANNED)
+
     def retry(self, key: str, retries: dict[str, int], inputs: dict[str, Any]) -> None:
         """A failed instance goes back to PLANNED for another attempt, with the error handlers' input changes."""
         record = self.record(key)

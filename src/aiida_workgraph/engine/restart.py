@@ -71,9 +71,11 @@ def reusable_tasks(
     :param inputs: the new process's ``tasks`` input namespace (stored nodes).
     :return: ``{task: its finished process in old}``.
     """
-    states = old.task_record(TASK_STATE)
-    processes = old.task_record(TASK_PROCESS)
-    old_structure = old.get_structure()
+    from ..orm.upstream_graph import read_structure, read_task_records
+
+    records = read_task_records(old)  # graphs of this package and of upstream aiida-workgraph 0.9.0
+    states, processes = records[TASK_STATE], records[TASK_PROCESS]
+    old_structure = read_structure(old)
     old_inputs = old.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested().get('tasks', {})
     reused: dict[str, orm.ProcessNode] = {}
     for name in order:

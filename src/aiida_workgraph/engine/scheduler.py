@@ -61,9 +61,14 @@ def running(states: Mapping[str, str]) -> list[str]:
     return [name for name, state in states.items() if state in ACTIVE]
 
 
+def paused(states: Mapping[str, str]) -> list[str]:
+    """The instances paused before they ran, sorted."""
+    return sorted(name for name, state in states.items() if state == TaskState.PAUSED)
+
+
 def is_done(order: Iterable[str], parents: Mapping[str, Iterable[str]], states: Mapping[str, str]) -> bool:
-    """Whether nothing runs and nothing can be launched any more."""
-    return not running(states) and not ready(order, parents, states)
+    """Whether nothing runs, nothing can be launched and nothing is paused (a paused task may be played)."""
+    return not running(states) and not paused(states) and not ready(order, parents, states)
 
 
 def failed(states: Mapping[str, str]) -> list[str]:
@@ -71,4 +76,4 @@ def failed(states: Mapping[str, str]) -> list[str]:
     return sorted(name for name, state in states.items() if state in (TaskState.FAILED, TaskState.KILLED))
 
 
-__all__ = ['blocked', 'failed', 'is_done', 'launchable', 'ready', 'running']
+__all__ = ['blocked', 'failed', 'is_done', 'launchable', 'paused', 'ready', 'running']

@@ -286,7 +286,12 @@ class WorkGraphEngine(Process):
             return self._finalize()
         if self._launchable(states):
             return Continue(self._step)
-        return Wait(self._step, msg=f'Waiting for tasks: {", ".join(scheduler.running(states))}')
+        paused = scheduler.paused(states)
+        waiting = f'Waiting for tasks: {", ".join(scheduler.running(states)) or "none"}'
+        if paused:
+            waiting = f'{waiting}; paused: {", ".join(paused)}'
+        self.set_status(waiting)  # the node's process status says what the engine waits for
+        return Wait(self._step, msg=waiting)
 
     @property
     def _reported_ready(self) -> set[str]:
@@ -298,6 +303,16 @@ class WorkGraphEngine(Process):
         super().on_wait(awaitables)
         if self._launchable(self.graph_state.states()):
             self.call_soon(self._wake)
+
+    def message_receive(self, comm: Any, msg: dict[str, Any]) -> Any:
+        """Answer RPCs: task actions (pause, play, kill, reset tasks) besides plumpy's process intents."""
+        from plumpy.process_comms import INTENT_KEY
+
+        from .task_control import TASK_ACTION_INTENT, apply_task_action
+
+        if msg.get(INTENT_KEY) == TASK_ACTION_INTENT:
+            return self._schedule_rpc(apply_task_action, self, msg.get('action'), list(msg.get('tasks') or []))
+        return super().message_receive(comm, msg)
 
     def _launchable(self, states: dict[str, str]) -> list[str]:
         """The ready tasks that may launch now, within the graph's ``max_number_jobs`` running processes."""
@@ -355,6 +370,10 @@ class WorkGraphEngine(Process):
     def _process_done(self, name: str, node: orm.ProcessNode) -> None:
         """Record the end of task ``name`` from its terminated process ``node``."""
         failure = process_failure(node)
+        if failure and node.is_killed:
+            self.graph_state.killed(name, failure)
+            self.report(f'Task {name} was killed: {failure}')
+            return
         if failure:
             handled = retry_failed_task(self, name, node)
             if handled is not None:
