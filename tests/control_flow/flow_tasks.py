@@ -131,3 +131,21 @@ def undecided(x: Any) -> Any:
 def bad_constant(x: Any) -> Any:
     """Builds a graph with a value that cannot be kept (a set) on an inner task."""
     return add(x=x, y={1, 2}).result
+
+
+@task.graph
+def graph_with_job(x: Any, code: Any) -> Any:
+    """A graph whose middle task is an ``ArithmeticAddCalculation`` on ``code``: ``(x + 1) + (x + 1) + 1``."""
+    from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
+
+    first = add(x=x, y=1).result
+    job = task(ArithmeticAddCalculation)(x=first, y=first, code=code)
+    return add(x=job.sum, y=1).result
+
+
+@task
+def fail_at(x: Any, at: Any) -> Any:
+    """Return ``x + 1``, or raise if ``x`` equals ``at``."""
+    if x == at:
+        raise ValueError(f'fail_at reached {at}')
+    return x + 1

@@ -1,9 +1,10 @@
-"""Control-flow zones: ``Zone()`` and ``If(condition)`` context managers; ``While`` and ``Map`` are not available yet.
+"""Control-flow zones: ``Zone()``, ``If(condition)`` and ``While(condition)``; ``Map`` is not available yet.
 
-Inside ``with If(condition):`` (or ``with Zone():``) in a graph context, every task added by calling a task handle
-(and every comparison task such as ``x > 0``) belongs to the zone. The zone is a task of the graph: it waits for all
-that its tasks depend on outside it, then opens (for ``If``: the condition is read); its tasks wait for it. Tasks of
-an ``If`` whose condition does not hold end ``NOT_TAKEN``, as does every task that needs a value from them.
+Inside ``with If(condition):`` (or ``Zone()``, ``While(...)``) in a graph context, every task added by calling a task
+handle (and every comparison task such as ``x > 0``) belongs to the zone. The zone is a task of the graph: it waits
+for all that its tasks depend on outside it, then opens (for ``If``: the condition is read); its tasks wait for it.
+Tasks of an ``If`` whose condition does not hold end ``NOT_TAKEN``, as does every task that needs a value from them.
+A ``While`` runs its tasks again, and its condition tasks before each iteration, as long as the condition holds.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from node_graph.task import ChildTaskSet
 from node_graph.task_spec import TaskSpec
 
 from ..socket_spec import SocketSpec, namespace
-from ..tasks.kinds.zones import IF, ZONE
+from ..tasks.kinds.zones import DEFAULT_MAX_ITERATIONS, IF, WHILE, ZONE
 from .task import Task
 
 _MESSAGE = '{} is not available in this release of aiida-workgraph yet'
@@ -67,6 +68,22 @@ class IfTask(ZoneTask):
     )
 
 
+class WhileTask(ZoneTask):
+    """A zone whose tasks run again as long as ``conditions`` holds, at most ``max_iterations`` times."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.while_zone',
+        task_type=WHILE,
+        catalog='Control',
+        inputs=namespace(
+            conditions=Annotated[Any, SocketSpec('workgraph.any', link_limit=100000)],
+            max_iterations=Annotated[int, SocketSpec('workgraph.any', default=DEFAULT_MAX_ITERATIONS)],
+        ),
+        outputs=namespace(),
+        base_class_path='aiida_workgraph.authoring.zones.WhileTask',
+    )
+
+
 @contextmanager
 def _zone(task_class: type[Task], **inputs: Any) -> Iterator[Any]:
     """Add a zone task to the current graph and make it the active zone inside the ``with`` block.
@@ -108,6 +125,17 @@ def If(condition: Any, invert_condition: bool = False) -> Any:  # noqa: N802 - u
     return _zone(IfTask, conditions=condition, invert_condition=invert_condition)
 
 
+def While(condition: Any, max_iterations: int = DEFAULT_MAX_ITERATIONS) -> Any:  # noqa: N802 - upstream's name
+    """A loop: its tasks run again, each iteration after the condition tasks ran again, while ``condition`` holds.
+
+    The condition is usually a comparison of ``ctx`` (``wg.ctx.n < 5``) that the tasks inside update
+    (``wg.ctx.n = task.outputs.result``). After ``max_iterations`` iterations the loop ends.
+
+    :raises RuntimeError: if no WorkGraph is current.
+    """
+    return _zone(WhileTask, conditions=condition, max_iterations=max_iterations)
+
+
 def _unavailable(name: str) -> Any:
     def factory(*_args: Any, **_kwargs: Any) -> Any:
         raise NotImplementedError(_MESSAGE.format(name))
@@ -117,5 +145,4 @@ def _unavailable(name: str) -> Any:
     return factory
 
 
-While = _unavailable('While')
 Map = _unavailable('Map')

@@ -20,7 +20,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..serialization.schema import Slot
 from ..tasks.kinds import TaskKind, get_kind
-from .zones import zone_dependencies, zone_members
+from .zones import apply_zones, zone_members
 
 GRAPH_INPUTS = 'graph_inputs'
 GRAPH_OUTPUTS = 'graph_outputs'
@@ -110,7 +110,7 @@ class GraphPlan:
         self.parents = {name: self._parents(plan) for name, plan in self.tasks.items()}
         self.value_parents = {name: self._value_parents(plan) for name, plan in self.tasks.items()}
         self.zone_members = zone_members(structure, self.tasks)
-        zone_dependencies(self.zone_members, self.parents)
+        self.loop_conditions = apply_zones(self)
         self.children: dict[str, set[str]] = defaultdict(set)
         for name, parents in self.parents.items():
             for parent in parents:

@@ -30,7 +30,7 @@ from .input_layout import engine_inputs_from_node
 from .restart import reuse_finished_tasks
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 from .trees import as_dict, get_nested, merge_nested, set_nested
-from .zones import not_taken, open_zone
+from .zones import advance_loops, not_taken, open_zone
 
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
@@ -392,9 +392,10 @@ class WorkGraphEngine(Process):
         self.report(f'Task {name} failed: {message}')
 
     def _skip_blocked(self) -> None:
-        """Mark SKIPPED every planned task that depends on a failed one, NOT_TAKEN one that needs a value from a
-        task a branch did not take."""
+        """Send loops whose iteration is done back to their condition; mark SKIPPED every planned task that depends
+        on a failed one, NOT_TAKEN one that needs a value from a task a branch did not take."""
         state = self.graph_state
+        advance_loops(self)
         for name in scheduler.blocked(self.plan.order, self.plan.parents, state.states()):
             state.set_state(name, TaskState.SKIPPED)
         for name in not_taken(self.plan.order, self.plan.value_parents, state.states()):

@@ -17,7 +17,7 @@ from .pyfunction import PyFunctionKind
 from .pythonjob import PythonJobKind
 from .shelljob import ShellJobKind
 from .subgraph import SubGraphKind
-from .zones import IfKind, ZoneKind
+from .zones import IfKind, WhileKind, ZoneKind
 
 #: Every kind, in the order :func:`infer_kind` tries them.
 KINDS: tuple[TaskKind, ...] = (
@@ -31,6 +31,7 @@ KINDS: tuple[TaskKind, ...] = (
     SubGraphKind(),
     ZoneKind(),
     IfKind(),
+    WhileKind(),
     PyFunctionKind(),
 )
 _BY_NAME = {name: kind for kind in KINDS for name in (kind.name, *kind.aliases)}

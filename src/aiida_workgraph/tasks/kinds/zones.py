@@ -1,4 +1,4 @@
-"""Zone kinds (``Zone``, ``If``): tasks that launch no process but open or close the tasks inside them.
+"""Zone kinds (``Zone``, ``If``, ``While``): tasks that launch no process but open or close the tasks inside them.
 
 A zone is *opened* by the engine (:func:`aiida_workgraph.engine.zones.open_zone`) once everything its tasks depend on
 outside it has finished: :meth:`ZoneKind.taken` says, from the zone's own inputs (the condition of an ``If``), whether
@@ -16,6 +16,9 @@ from .base import Launcher, TaskKind, TaskView
 
 ZONE = 'ZONE'
 IF = 'IF'
+WHILE = 'WHILE'
+#: The default of ``While(max_iterations=...)``.
+DEFAULT_MAX_ITERATIONS = 10000
 
 
 class ZoneKind(TaskKind):
@@ -61,6 +64,32 @@ class IfKind(ZoneKind):
         values = list(conditions.values()) if isinstance(conditions, dict) else [conditions]
         holds = all(bool(plain_value(value)) for value in values)
         return holds != bool(plain_value(inputs.get('invert_condition', False)))
+
+
+class WhileKind(IfKind):
+    """``While(condition, max_iterations=10000)``: its tasks run again as long as the condition holds.
+
+    The engine (:mod:`aiida_workgraph.engine.zones`) evaluates the condition tasks again after each iteration.
+    """
+
+    name = WHILE
+
+    def taken(self, task: TaskView, inputs: dict[str, Any]) -> bool:
+        """Whether the condition (every condition, when several are linked) holds.
+
+        :raises ValueError: if the condition has no value.
+        """
+        return super().taken(task, {**inputs, 'invert_condition': False})
+
+    def max_iterations(self, inputs: dict[str, Any]) -> int:
+        """How many iterations the loop may run at most.
+
+        :raises ValueError: if it is not a positive integer.
+        """
+        value = plain_value(inputs.get('max_iterations', DEFAULT_MAX_ITERATIONS))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f'max_iterations must be a positive integer, got {value!r}')
+        return value
 
 
 def plain_value(value: Any) -> Any:
