@@ -72,7 +72,7 @@ def test_dynamic_namespace_of_a_process_task() -> None:
     """Nested values in a process's dynamic namespace (``dynamic_port.nested.input1``) reach the process."""
     wg = WorkGraph('dynamic')
     node = wg.add_task(DynamicSum, name='total')
-    node.set_inputs({'dynamic_port': {'a': 1, 'nested': {'input1': 2, 'input2': orm.Int(3)}}})
+    node.set_inputs({'dynamic_port.a': 1, 'dynamic_port.nested.input1': 2, 'dynamic_port.nested.input2': orm.Int(3)})
     wg.run()
     assert wg.process.is_finished_ok, wg.process.exit_message
     assert node.outputs.total.value.value == 6
@@ -93,3 +93,15 @@ def test_metadata_is_refused_as_an_argument_name() -> None:
         assert 'Rename the argument in uses_metadata to something else, e.g.: task_metadata' in str(info.value)
     with pytest.raises(ValueError, match="Invalid input name: 'metadata'"):
         WorkGraph('refused').add_task(uses_metadata)
+
+
+def test_dynamic_namespace_sockets_of_a_process_task() -> None:
+    """Dotted keys make nested sockets in a dynamic port namespace, typed by the namespace's ``valid_type``."""
+    node = WorkGraph('dynamic_sockets').add_task(DynamicSum, name='total')
+    node.set_inputs({'dynamic_port.a': 1, 'dynamic_port.nested.input1': 2})
+    assert node.inputs.dynamic_port._metadata.dynamic
+    assert node.inputs.dynamic_port.a._identifier == 'workgraph.int'
+    assert node.inputs.dynamic_port.nested._identifier == 'workgraph.namespace'
+    assert node.inputs.dynamic_port.nested.input1.value == 2
+    with pytest.raises(TypeError, match=r"Invalid value for property 'b'.*but got str"):
+        node.set_inputs({'dynamic_port.b': 'text'})

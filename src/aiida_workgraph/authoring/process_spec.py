@@ -38,7 +38,7 @@ def port_to_spec(port: Any, *, is_input: bool) -> SocketSpec:
             help=port.help,
             call_role='kwargs' if is_input else None,
         )
-        item = SocketSpec(ANY, meta=SocketMeta(required=False)) if port.dynamic else None
+        item = SocketSpec(port_identifier(port), meta=SocketMeta(required=False)) if port.dynamic else None
         return SocketSpec(NAMESPACE, fields=fields, item=item, meta=meta)
     meta = SocketMeta(required=required, is_metadata=plain, help=port.help, call_role='kwargs' if is_input else None)
     return SocketSpec(port_identifier(port), meta=meta)
