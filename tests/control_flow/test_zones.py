@@ -121,13 +121,14 @@ def test_load_reads_zone_states() -> None:
     assert states(loaded)['if_zone'] == 'FINISHED'
 
 
-def test_zones_need_a_graph_and_while_and_map_are_not_available() -> None:
-    """Outside a graph context a zone has nowhere to go; While and Map raise NotImplementedError."""
+def test_zones_need_a_graph_and_map_is_not_available() -> None:
+    """Outside a graph context a zone has nowhere to go; Map raises NotImplementedError."""
     with pytest.raises(RuntimeError, match='inside a `with WorkGraph'):
         with Zone():
             pass
-    with pytest.raises(NotImplementedError, match='While is not available'):
-        While(None)
+    with pytest.raises(RuntimeError, match='inside a `with WorkGraph'):
+        with While(None):
+            pass
     with pytest.raises(NotImplementedError, match='Map is not available'):
         Map(None)
 
