@@ -147,3 +147,19 @@ def test_if_through_the_daemon(started_daemon_client: Any) -> None:
     assert node.is_finished_ok, node.exit_message
     assert states(wg)['small'] == 'NOT_TAKEN'
     assert wg.outputs.big.value.value == 107
+
+
+def test_zone_task_classes_with_add_task() -> None:
+    """Without the context managers: ``add_task(IfTask, conditions=...)`` and ``zone.add_task(...)``."""
+    from aiida_workgraph.authoring.zones import IfTask
+
+    wg = WorkGraph('zone_add_task')
+    x = wg.add_task(add, name='x', x=1, y=1)
+    check = wg.add_task(add, name='check', x=x.outputs.result, y=-5)
+    zone = wg.add_task(IfTask, name='when_positive', conditions=check.outputs.result)
+    inside = zone.add_task(add, name='inside', x=x.outputs.result, y=1)
+    wg.run()
+
+    assert inside.parent is zone
+    assert states(wg)['when_positive'] == 'FINISHED'
+    assert states(wg)['inside'] == 'FINISHED'
