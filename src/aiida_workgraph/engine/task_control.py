@@ -15,6 +15,7 @@ A graph whose only unfinished tasks are paused waits; it does not finish.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiida import orm
@@ -59,16 +60,22 @@ def send_task_action(pk: int, action: TaskAction | str, tasks: list[str], timeou
         )
     communicator = _communicator()
     message = {INTENT_KEY: TASK_ACTION_INTENT, 'action': action.value, 'tasks': list(tasks)}
-    try:
-        future = communicator.rpc_send(node.pk, message)
-        return unwrap_kiwi_future(future).result(timeout=timeout)
-    except ValueError:
-        raise
-    except Exception as exception:  # noqa: BLE001 - kiwipy raises its own errors for an unroutable message
-        raise TaskControlError(
-            f'WorkGraph<{node.pk}> did not answer the {action.value} request ({type(exception).__name__}: '
-            f'{exception}); is it running in a daemon worker? A saved process must be continued first.'
-        ) from exception
+    deadline = time.monotonic() + timeout
+    while True:  # a process just submitted has no recipient until a daemon worker picks it up
+        try:
+            future = communicator.rpc_send(node.pk, message)
+            return unwrap_kiwi_future(future).result(timeout=max(deadline - time.monotonic(), 0.1))
+        except ValueError:
+            raise
+        except Exception as exception:  # noqa: BLE001 - kiwipy raises its own errors for an unroutable message
+            if time.monotonic() < deadline and not orm.load_node(node.pk).is_terminated:
+                time.sleep(0.5)
+                continue
+            raise TaskControlError(
+                f'WorkGraph<{node.pk}> did not answer the {action.value} request within {timeout} s '
+                f'({type(exception).__name__}: {exception}); is it running in a daemon worker? A saved process must '
+                'be continued first.'
+            ) from exception
 
 
 def _communicator() -> Any:
