@@ -21,7 +21,7 @@ from typing import Any
 
 from deadline import Deadline
 
-from aiida_workgraph import WorkGraph, task
+from aiida_workgraph import While, WorkGraph, task
 
 DEADLINE = Deadline()
 MODULE = __name__
@@ -102,6 +102,20 @@ def build_fanout(n: int, calcfunction: bool = False) -> WorkGraph:
     wg = WorkGraph(f'fanout_{n}')
     for i in range(n):
         wg.add_task(function, name=f'add{i}', x=i, y=1)
+    return wg
+
+
+def build_while(n: int) -> WorkGraph:
+    """Return a graph whose ``While`` zone runs ``add(x=ctx.n, y=1)`` ``n`` times (``ctx.n`` from 0 to ``n``).
+
+    Each iteration runs the zone's condition (``ctx.n < n``) and the ``add`` task; an ``add(x=ctx.n, y=0)`` after the
+    loop exposes the final value as the graph output ``result`` (``n``).
+    """
+    with WorkGraph(f'while_{n}') as wg:
+        wg.ctx.n = 0
+        with While(wg.ctx.n < n, max_iterations=n + 1):
+            wg.ctx.n = add(x=wg.ctx.n, y=1).result
+        wg.outputs.result = add(x=wg.ctx.n, y=0).result
     return wg
 
 

@@ -76,7 +76,9 @@ def test_raising_function_fails_the_graph_and_skips_descendants() -> None:
     assert children['bad'].exit_message.startswith('Function execution failed.\n')
     assert 'check_positive refused the value -5' in children['bad'].exit_message
     assert children['start'].exit_status == 0
-    assert wg.process.exit_message == 'Tasks failed: bad. Skipped, as they depend on them: child, grandchild, waiter.'
+    assert wg.process.exit_message == (
+        "WorkGraph finished, but tasks: ['bad'] failed. Thus all their child tasks are skipped."
+    )
 
 
 def test_failing_calcfunction_child() -> None:

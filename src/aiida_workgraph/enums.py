@@ -43,9 +43,25 @@ class TaskAction(str, Enum):
         return self.value
 
 
+#: Names of the per-task records a WorkGraph process node keeps in its attributes (``{task: value}`` each).
+TASK_STATE = 'task_states'
+TASK_PROCESS = 'task_processes'
+TASK_RESULT = 'task_results'
+TASK_ERROR = 'task_errors'
+TASK_RECORDS = (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)
+
 #: States a task instance does not leave on its own.
 TERMINAL_TASK_STATES = frozenset(
     {TaskState.FINISHED, TaskState.FAILED, TaskState.SKIPPED, TaskState.NOT_TAKEN, TaskState.KILLED}
 )
 
-__all__ = ['TERMINAL_TASK_STATES', 'TaskAction', 'TaskState']
+__all__ = [
+    'TASK_ERROR',
+    'TASK_PROCESS',
+    'TASK_RECORDS',
+    'TASK_RESULT',
+    'TASK_STATE',
+    'TERMINAL_TASK_STATES',
+    'TaskAction',
+    'TaskState',
+]

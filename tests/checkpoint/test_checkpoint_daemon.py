@@ -20,7 +20,7 @@ from aiida.common.links import LinkType
 from checkpoint_tasks import add, cube, total
 
 from aiida_workgraph import WorkGraph
-from aiida_workgraph.orm.workgraph_node import TASK_STATE
+from aiida_workgraph.enums import TASK_STATE
 
 pytestmark = pytest.mark.daemon
 

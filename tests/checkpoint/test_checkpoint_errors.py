@@ -20,7 +20,7 @@ from plumpy.persistence import LoadSaveContext
 
 from aiida_workgraph import WorkGraph
 from aiida_workgraph.engine.workgraph_engine import CHECKPOINT_FORMAT_KEY
-from aiida_workgraph.orm.workgraph_node import TASK_STATE
+from aiida_workgraph.enums import TASK_STATE
 from aiida_workgraph.serialization.checkpoint import CheckpointError
 
 TIMEOUT = 60

@@ -18,7 +18,8 @@ from aiida import orm
 from aiida.common.links import LinkType
 from checkpoint_tasks import HELD_GRAPH_RESULTS, held_graph
 
-from aiida_workgraph.orm.workgraph_node import TASK_STATE, WorkGraphNode
+from aiida_workgraph.enums import TASK_STATE
+from aiida_workgraph.orm.workgraph_node import WorkGraphNode
 
 TIMEOUT = 90
 TASKS = ['first', 'cubed', 'job', 'held', 'last']

@@ -19,7 +19,7 @@ from aiida.common.links import LinkType
 from durable_tasks import slow_increment, slow_increment_calc
 
 from aiida_workgraph import WorkGraph
-from aiida_workgraph.orm.workgraph_node import TASK_STATE
+from aiida_workgraph.enums import TASK_STATE
 
 pytestmark = pytest.mark.daemon
 

@@ -122,7 +122,7 @@ def test_if_inside_a_while() -> None:
 
 def test_iterations_reuse_the_task_instances() -> None:
     """More iterations add no task and no task record: the stored graph and the records are the same for 2 and 6."""
-    from aiida_workgraph.orm.workgraph_node import TASK_STATE
+    from aiida_workgraph.enums import TASK_STATE
 
     shapes = []
     for limit in (4, 12):

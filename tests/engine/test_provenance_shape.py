@@ -192,11 +192,6 @@ def test_run_records_every_plain_task_as_a_pyfunction_process() -> None:
     assert orphan_data(before) == [(stray.pk, stray.node_type)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='engine bug: the var-keyword namespace is kept in the input link labels '
-    '(function_inputs__values__add1_result) where PyFunction and upstream link function_inputs__add1_result',
-)
 def test_var_keyword_inputs_are_linked_as_pyfunction_links_them() -> None:
     """``**values`` inputs are linked flat, ``function_inputs__<key>``, as ``PyFunction`` links them."""
     wg = WorkGraph('provenance_var_keyword')
@@ -247,7 +242,9 @@ def test_raising_function_is_a_failed_pyfunction_process() -> None:
     outputs = wg.run()
 
     assert wg.process.exit_status == 302
-    assert wg.process.exit_message == 'Tasks failed: bad. Skipped, as they depend on them: after.'
+    assert wg.process.exit_message == (
+        "WorkGraph finished, but tasks: ['bad'] failed. Thus all their child tasks are skipped."
+    )
     assert {name: wg.tasks[name].state for name in ('add1', 'bad', 'after')} == {
         'add1': 'FINISHED',
         'bad': 'FAILED',

@@ -19,8 +19,7 @@ import pytest
 import aiida_workgraph
 from aiida_workgraph.engine import scheduler
 from aiida_workgraph.engine.graph_state import GraphState, InstanceRecord
-from aiida_workgraph.enums import TaskState
-from aiida_workgraph.orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
+from aiida_workgraph.enums import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE, TaskState
 
 #: A diamond with a tail, in topological order: a -> (b, c) -> d -> e; ``f`` is on its own.
 ORDER = ['a', 'b', 'c', 'd', 'e', 'f']
@@ -417,10 +416,6 @@ print(json.dumps({'launched': launched, 'states': states, 'failed': module.faile
     assert not (tmp_path / '.aiida').exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='graph_state imports the task record names from orm.workgraph_node, which imports aiida.orm',
-)
 def test_the_graph_state_imports_no_aiida_module(tmp_path: Path) -> None:
     """The graph state is plain data: it should load without aiida-core, like the scheduler."""
     assert imported_aiida_modules('aiida_workgraph.engine.graph_state', tmp_path) == []

@@ -19,7 +19,7 @@ from serialization_helpers import add
 
 from aiida_workgraph import WorkGraph
 from aiida_workgraph.engine.workgraph_engine import WorkGraphEngine
-from aiida_workgraph.orm.workgraph_node import TASK_STATE
+from aiida_workgraph.enums import TASK_STATE
 from aiida_workgraph.serialization.checkpoint import CheckpointError
 from aiida_workgraph.serialization.checkpoint_loader import check_checkpoint
 

@@ -217,7 +217,7 @@ def test_result_that_cannot_be_kept_fails_its_task(kind: str, path: str, type_na
     wg.run()
     node = wg.process
     assert node.is_finished and node.exit_status == 302
-    assert node.exit_message == 'Tasks failed: bad. Skipped, as they depend on them: child.'
+    assert node.exit_message == "WorkGraph finished, but tasks: ['bad'] failed. Thus all their child tasks are skipped."
     assert {task.name: task.state for task in wg.tasks if task.name in ('bad', 'child', 'independent')} == {
         'bad': 'FAILED',
         'child': 'SKIPPED',

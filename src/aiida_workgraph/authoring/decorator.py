@@ -131,11 +131,16 @@ class TaskDecoratorCollection:
         return self._decorate(lambda func: graph_handle(func, **options), args, kwargs)
 
     def monitor(self, *args: Any, **kwargs: Any) -> Any:
-        """Poll a condition until it holds.
+        """Make a monitor: the function is called every ``interval`` seconds until it returns a true value.
 
-        :raises NotImplementedError: monitor tasks are not available yet.
+        The task gets the extra inputs ``interval`` (default 5 s) and ``timeout`` (default 3600 s); at the timeout it
+        fails with exit status 324. It waits on the engine's event loop, without blocking other tasks
+        (:mod:`aiida_workgraph.tasks.kinds.awaited`).
         """
-        raise NotImplementedError('task.monitor is not available in this release yet')
+        from ..tasks.kinds.awaited import MonitorKind
+
+        options = _options(args, kwargs)
+        return self._decorate(lambda func: build_handle(func, kind=MonitorKind.name, **options), args, kwargs)
 
 
 def _options(args: tuple, kwargs: dict) -> dict:

@@ -343,8 +343,8 @@ class WorkGraph(Graph):
 
         The task processes and result nodes are loaded with a few queries, not one per task.
         """
+        from ..enums import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
         from ..orm.upstream_graph import read_task_records
-        from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
 
         if self.process is None:
             return

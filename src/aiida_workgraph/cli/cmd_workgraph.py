@@ -23,8 +23,9 @@ def task() -> None:
 @decorators.with_dbenv()
 def task_list(process) -> None:
     """List the tasks of PROCESS with their state and process."""
+    from ..enums import TASK_PROCESS, TASK_STATE
     from ..orm.upstream_graph import UpstreamGraphError, read_structure, read_task_records
-    from ..orm.workgraph_node import TASK_PROCESS, TASK_STATE, WorkGraphNode
+    from ..orm.workgraph_node import WorkGraphNode
 
     if not isinstance(process, WorkGraphNode):
         echo.echo_critical(f'node <{process.pk}> is not a WorkGraph process')

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..enums import TERMINAL_TASK_STATES, TaskState
-from ..orm.workgraph_node import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
+from ..enums import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE, TERMINAL_TASK_STATES, TaskState
 
 #: Checkpoint states the records of the node may move forward (a finished run the checkpoint did not see yet).
 _UNSETTLED = (TaskState.PLANNED, TaskState.READY, TaskState.RUNNING)

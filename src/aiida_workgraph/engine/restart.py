@@ -15,8 +15,8 @@ from typing import Any
 from aiida import orm
 from aiida.common.links import LinkType
 
-from ..enums import TaskState
-from ..orm.workgraph_node import TASK_PROCESS, TASK_STATE, WorkGraphNode
+from ..enums import TASK_PROCESS, TASK_STATE, TaskState
+from ..orm.workgraph_node import WorkGraphNode
 from .trees import as_dict, flatten
 
 #: The key of the structure that holds the pk of the process a graph restarts from.

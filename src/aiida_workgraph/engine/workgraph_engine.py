@@ -17,9 +17,9 @@ from plumpy.process_states import Continue, ProcessState, Wait
 from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
-from ..enums import TaskState
+from ..enums import TASK_RECORDS, TaskState
 from ..orm.transaction import atomic
-from ..orm.workgraph_node import STRUCTURE_FILENAME, TASK_RECORDS, WorkGraphNode
+from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
 from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
@@ -68,7 +68,11 @@ class WorkGraphEngine(Process):
         spec.input('workgraph_data.structure', valid_type=dict, non_db=True)
         spec.input_namespace('workgraph_data.ctx', dynamic=True, required=False, valid_type=orm.Data)
         spec.outputs.dynamic = True
-        spec.exit_code(302, 'TASK_FAILED', message='Tasks failed: {tasks}. Skipped, as they depend on them: {skipped}.')
+        spec.exit_code(
+            302,
+            'TASK_FAILED',
+            message='WorkGraph finished, but tasks: {tasks} failed. Thus all their child tasks are skipped.',
+        )
 
     def __init__(self, inputs: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
         """Walk the raw inputs once, then create the process.
@@ -328,7 +332,8 @@ class WorkGraphEngine(Process):
         failed = scheduler.failed(states)
         if failed:
             skipped = sorted(name for name, value in states.items() if value == TaskState.SKIPPED)
-            return self.exit_codes.TASK_FAILED.format(tasks=', '.join(failed), skipped=', '.join(skipped) or 'none')
+            self.report(f'tasks failed: {", ".join(failed)}; skipped as they depend on them: {", ".join(skipped)}')
+            return self.exit_codes.TASK_FAILED.format(tasks=failed)
         return None
 
     # endregion

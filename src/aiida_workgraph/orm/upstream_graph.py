@@ -24,7 +24,8 @@ import yaml
 from aiida import orm
 from aiida.engine import Process
 
-from .workgraph_node import STRUCTURE_FILENAME, TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
+from ..enums import TASK_ERROR, TASK_PROCESS, TASK_RESULT, TASK_STATE
+from .workgraph_node import STRUCTURE_FILENAME
 
 #: The attribute in which upstream 0.9.0 keeps the graph; this package never writes it.
 UPSTREAM_GRAPH = 'workgraph_data'

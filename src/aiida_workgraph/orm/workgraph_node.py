@@ -8,14 +8,10 @@ from typing import Any
 from aiida.common.log import AIIDA_LOGGER
 from aiida.orm import WorkChainNode
 
+from ..enums import TASK_RECORDS
 from ..serialization.checkpoint_loader import check_checkpoint
 
 STRUCTURE_FILENAME = 'workgraph.json'
-TASK_STATE = 'task_states'
-TASK_PROCESS = 'task_processes'
-TASK_RESULT = 'task_results'
-TASK_ERROR = 'task_errors'
-TASK_RECORDS = (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)
 
 
 class WorkGraphNode(WorkChainNode):

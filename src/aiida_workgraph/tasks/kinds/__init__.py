@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .awaited import AsyncFunctionKind, MonitorKind
 from .base import Launcher, TaskKind, TaskView
 from .graph_task import GraphTaskKind
 from .process_class import CalcJobKind, WorkChainKind
@@ -32,6 +33,8 @@ KINDS: tuple[TaskKind, ...] = (
     ZoneKind(),
     IfKind(),
     WhileKind(),
+    MonitorKind(),
+    AsyncFunctionKind(),
     PyFunctionKind(),
 )
 _BY_NAME = {name: kind for kind in KINDS for name in (kind.name, *kind.aliases)}

@@ -78,10 +78,7 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
     :raises FunctionFailed: if the function raises (exit status 323, as ``PyFunction``), or returns something that
         does not match its outputs or cannot be kept (321; the message names the task, the output and the type).
     """
-    kwargs = to_python(inputs)
-    for name, field in (task.spec.inputs.fields if task.spec.inputs else {}).items():
-        if field.meta.call_role == 'var_kwargs':
-            kwargs.update(kwargs.pop(name, None) or {})
+    kwargs = to_python(spread_var_kwargs(task, inputs))
     try:
         result = task.callable(**kwargs)
         if hasattr(result, '__await__'):
@@ -104,6 +101,15 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
         lines = '\n'.join(f'  - {problem.format()}' for problem in walker.problems)
         raise FunctionFailed(EXIT_INVALID_OUTPUT, f'task {task.name} returned a result that cannot be kept:\n{lines}')
     return data.get('outputs', {})
+
+
+def spread_var_kwargs(task: TaskView, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs with the ``**kwargs`` namespace spread into keyword arguments, as the function receives them."""
+    spread = dict(inputs)
+    for name, field in (task.spec.inputs.fields if task.spec.inputs else {}).items():
+        if field.meta.call_role == 'var_kwargs':
+            spread.update(spread.pop(name, None) or {})
+    return spread
 
 
 def run_coroutine(coroutine: Any) -> Any:
@@ -157,7 +163,7 @@ def record_run(
     else:
         node.set_exit_status(failure.status)
         node.set_exit_message(failure.message)
-    input_nodes = _flat_data(inputs, 'function_inputs')
+    input_nodes = _flat_data(spread_var_kwargs(task, inputs), 'function_inputs')
     result_nodes = _flat_data(results, '')
     with atomic(node.backend):
         for _, data in input_nodes:
