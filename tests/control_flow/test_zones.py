@@ -163,3 +163,22 @@ def test_zone_task_classes_with_add_task() -> None:
     assert inside.parent is zone
     assert states(wg)['when_positive'] == 'FINISHED'
     assert states(wg)['inside'] == 'FINISHED'
+
+
+def test_loaded_and_copied_graphs_keep_their_zones() -> None:
+    """A graph rebuilt by ``WorkGraph.load`` or ``copy()`` keeps its tasks in their zones and runs the same way."""
+    with WorkGraph('zone_copy') as wg:
+        x = add(x=1, y=0, metadata={'call_link_label': 'x'}).result
+        with If(x > 1):
+            add(x=x, y=1, metadata={'call_link_label': 'inside'})
+    wg.run()
+
+    loaded = WorkGraph.load(wg.pk)
+    assert loaded.tasks['inside'].parent.name == 'if_zone'
+    loaded.reset()
+    loaded.run()
+    assert states(loaded)['inside'] == 'NOT_TAKEN'
+    copied = wg.copy()
+    assert copied.tasks['inside'].parent.name == 'if_zone'
+    copied.run()
+    assert states(copied)['inside'] == 'NOT_TAKEN'

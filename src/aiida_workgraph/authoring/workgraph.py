@@ -162,6 +162,24 @@ class WorkGraph(Graph):
                     copies[link.to_task.name].inputs[link.to_socket._scoped_name],
                 )
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorkGraph:
+        """Rebuild a graph from its dict (:meth:`to_dict`), the tasks inside zones put back into their zones."""
+        from .zones import restore_zone_members
+
+        graph = super().from_dict(data)
+        restore_zone_members(graph, data.get('tasks') or {})
+        return graph
+
+    def copy(self, name: str | None = None) -> WorkGraph:
+        """Copy the graph: its tasks (with their values, inside their zones) and links."""
+        from .zones import restore_zone_members
+
+        graph = super().copy(name=name)
+        zones = {task.name: {'parent_task': [task.parent.name if task.parent else None]} for task in self.tasks}
+        restore_zone_members(graph, zones)
+        return graph
+
     @staticmethod
     def _validate_task_name(name: str) -> None:
         if name in BUILTIN_TASKS:

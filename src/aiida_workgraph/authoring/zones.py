@@ -146,3 +146,16 @@ def _unavailable(name: str) -> Any:
 
 
 Map = _unavailable('Map')
+
+
+def restore_zone_members(graph: Any, tasks: dict[str, dict[str, Any]]) -> None:
+    """Put the tasks of ``graph`` back into their zones, as a graph's dict records them (``parent_task``).
+
+    node-graph does not restore a task's zone when it rebuilds a graph from a dict or copies one.
+    """
+    names = set(graph.tasks._get_keys())
+    for name, data in tasks.items():
+        zone = (data.get('parent_task') or [None])[0]
+        if name in names and zone in names and isinstance(graph.tasks[zone], ZoneTask):
+            if graph.tasks[name].parent is None:
+                graph.tasks[zone].children.add(graph.tasks[name])
