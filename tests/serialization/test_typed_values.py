@@ -273,3 +273,31 @@ def test_calcfunction_fallback_keeps_our_refusals(refused_before_storing: Callab
 
 
 # endregion
+
+
+# region split_results
+
+
+def test_split_results_keeps_a_typed_value_whole() -> None:
+    """With one output, a dataclass, a model or ``None`` is that output's value as it is; several outputs are filled
+    by name (dict), by order (tuple) or by field (dataclass), as node-graph does."""
+    from node_graph.socket_spec import SocketSpec
+
+    from aiida_workgraph import namespace
+    from aiida_workgraph.serialization.results import split_results
+
+    one = namespace(result=Any)
+    two = namespace(cutoff=Any, label=Any)
+    settings = Settings(1.0, 'kept')
+    assert isinstance(one, SocketSpec)
+    assert split_results(settings, one) == {'result': settings}
+    assert split_results(settings, one)['result'] is settings
+    assert split_results(None, one) == {'result': None}
+    assert split_results({'result': 5, 'other': 6}, one) == {'result': 5}
+    assert split_results({'a': 1}, one) == {'result': {'a': 1}}
+    assert split_results((1, 'x'), two) == {'cutoff': 1, 'label': 'x'}
+    assert split_results(settings, two) == {'cutoff': 1.0, 'label': 'kept'}
+    assert split_results((1, 2, 3), two) is None
+
+
+# endregion
