@@ -3,9 +3,10 @@
     add (@task) -> multiply (@task) -> cube (@task.calcfunction) -> arithmetic_add (ArithmeticAddCalculation)
         -> digit_sum (@task.pythonjob)
 
-``add`` and ``multiply`` are plain Python functions that run inside the WorkGraph process, ``cube`` is an AiiDA
-calcfunction and ``arithmetic_add`` is aiida-core's ``ArithmeticAddCalculation`` CalcJob, run by ``/bin/bash`` on the
-``localhost`` computer (the code ``bash@localhost`` is created if missing) and ``digit_sum`` is a PythonJob: the
+``add`` and ``multiply`` are plain Python functions that run inside the WorkGraph process, each run recorded as an
+aiida-pythonjob ``PyFunction`` process (its inputs, its result and the call, as upstream records them). ``cube`` is an
+AiiDA calcfunction. ``arithmetic_add`` is aiida-core's ``ArithmeticAddCalculation`` CalcJob, run by ``/bin/bash`` on
+the ``localhost`` computer (the code ``bash@localhost`` is created if missing). ``digit_sum`` is a PythonJob: the
 function runs as aiida-pythonjob's ``PythonJob`` CalcJob on ``localhost``, with this interpreter (so the job sees the
 same packages). The graph runs with ``wg.run()``, in this
 interpreter: no daemon and no broker is needed.
@@ -30,15 +31,16 @@ from typing import Any
 from aiida import load_profile, orm
 from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
 from aiida.common.exceptions import NotExistent
+from node_graph.config import BUILTIN_TASKS
 
-from aiida_workgraph import Task, WorkGraph, task
+from aiida_workgraph import WorkGraph, task
 
 # region task functions
 
 
 @task
 def add(x, y):
-    """A plain Python function: runs in the WorkGraph process, its result is stored as an ``Int``."""
+    """A plain Python function: runs in the WorkGraph process as a ``PyFunction`` process that creates an ``Int``."""
     return x + y
 
 
@@ -175,11 +177,11 @@ def report(wg: WorkGraph, outputs: dict[str, Any]) -> list[str]:
     if not node.is_finished_ok:
         problems.append(f'the process did not finish successfully: {node.exit_status} {node.exit_message or ""}')
 
-    tasks = [t for t in wg.tasks if isinstance(t, Task)]
+    tasks = [t for t in wg.tasks if t.name not in BUILTIN_TASKS]
     width = max(len(t.name) for t in tasks)
     print('\nTasks:')
     for t in tasks:
-        ran_as = f'{t.process.process_label}<{t.process.pk}>' if t.process is not None else 'in the WorkGraph process'
+        ran_as = f'{t.process.process_label}<{t.process.pk}>'
         print(f'  {t.name:<{width}}  {t.state:<9}  {ran_as}')
         if t.state != 'FINISHED':
             problems.append(f'task {t.name} is {t.state}: {getattr(t, "log", "")}')
