@@ -78,3 +78,48 @@ def exit_zero_instead(task: Any) -> str:
     """Error handler for a ShellJob that ended with exit status 400: run ``exit 0`` instead."""
     task.inputs.arguments.value = ['-c', 'echo recovered']
     return 'command replaced'
+
+
+@task.monitor
+def file_appears(path: str) -> bool:
+    """Monitor: whether ``path`` exists."""
+    import os
+
+    return os.path.exists(path)
+
+
+@task
+def write_file(path: str) -> str:
+    """Create the file ``path`` and return its path."""
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write('here')
+    return path
+
+
+@task
+async def meet(mine: str, other: str, wait: float = 60.0) -> str:
+    """Create the file ``mine``, then wait (without blocking the event loop) until ``other`` exists.
+
+    Two of these, each waiting for the other's file, finish only if they run at the same time.
+    """
+    import asyncio
+    import os
+    import time
+
+    with open(mine, 'w', encoding='utf-8') as handle:
+        handle.write('here')
+    deadline = time.monotonic() + wait
+    while not os.path.exists(other):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f'{other} did not appear within {wait} s')
+        await asyncio.sleep(0.1)
+    return os.path.basename(mine)
+
+
+@task
+async def async_add(x: int, y: int) -> int:
+    """Return ``x + y`` after handing control to the event loop once."""
+    import asyncio
+
+    await asyncio.sleep(0)
+    return x + y
