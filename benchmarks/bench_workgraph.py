@@ -13,7 +13,9 @@ Groups and what one round times:
 - ``run: chain of X`` / ``run: fan-out of X``: ``wg.run()`` of ``n`` tasks of kind ``X``, either a chain (each task
   adds 1 to the result of the one before) or a fan-out (``n`` independent tasks ``add(x=i, y=1)``, all ready at
   once), for ``X`` a plain ``@task`` function, a ``calcfunction`` (one child process each) or a ``PythonJob`` (a
-  CalcJob on ``localhost`` running the function in a new interpreter).
+  CalcJob on ``localhost`` running the function in a new interpreter);
+- ``run: While of n iterations``: ``wg.run()`` of a ``While`` zone whose body, one plain ``@task`` addition, runs
+  ``n`` times (and its condition ``n + 1`` times).
 
 Like for like: both packages do the same work with the same provenance in each group, and ``bench_floor.py`` times
 what aiida-core alone needs for that provenance (the *floor*, see ``compare.FLOORS`` for which floor goes with which
@@ -148,6 +150,32 @@ def test_run_tasks(
         assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
         names = [f'add{n - 1}'] if shape == 'chain' else [f'add{i}' for i in range(n)]
         assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected
+
+
+@pytest.mark.parametrize('n', N_VALUES)
+def test_run_while(
+    benchmark: Any,
+    budget: BudgetTracker,
+    workload: ModuleType,
+    request: pytest.FixtureRequest,
+    clean_profile: Any,
+    n: int,
+) -> None:
+    """``wg.run()`` of a ``While`` zone of ``n`` iterations, each one condition and one plain ``@task`` addition."""
+    graphs = measure(
+        benchmark,
+        budget,
+        workload,
+        request,
+        group='run: While of n iterations',
+        n=n,
+        rounds=RUN_ROUNDS[n],
+        make=lambda: workload.build_while(n),
+        action=lambda wg: wg.run(),
+    )
+    for wg in graphs:
+        assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
+        assert value_of(wg.tasks['add1'].outputs.result.value) == n
 
 
 @pytest.mark.parametrize('n', PYTHONJOB_N_VALUES)

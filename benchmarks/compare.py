@@ -36,6 +36,7 @@ GROUP_ORDER = (
     'run: fan-out of calcfunction',
     'run: chain of PythonJob',
     'run: fan-out of PythonJob',
+    'run: While of n iterations',
 )
 # The floor groups of each engine group: what aiida-core alone needs for the same provenance (bench_floor.py). The
 # first is the one of the "ours / floor" column; all of them are drawn in the group's plot.
