@@ -19,7 +19,10 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / 'examples'
 SCRIPTS = sorted(path.name for path in EXAMPLES.glob('*.py') if path.name != 'main_job.py')
-RUNNER = 'import runpy, sys; from aiida import load_profile; load_profile(sys.argv[1]); runpy.run_path(sys.argv[2], run_name="__main__")'
+RUNNER = (
+    'import runpy, sys; from aiida import load_profile; load_profile(sys.argv[1]); '
+    'runpy.run_path(sys.argv[2], run_name="__main__")'
+)
 
 
 def test_examples_exist() -> None:
