@@ -117,7 +117,6 @@ def test_test_tasks_run(bash_code: orm.InstalledCode) -> None:
     assert called == {'first', 'both', 'chain'}
 
 
-@pytest.mark.xfail(strict=True, reason='the engine does not run SET_CONTEXT/GET_CONTEXT tasks yet (see report)')
 def test_set_and_get_context_run() -> None:
     """``set_context`` writes the graph context at run time and ``get_context`` reads it back."""
     wg = WorkGraph('context_tasks')

@@ -14,10 +14,10 @@ from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
 from node_graph.task_spec import BaseHandle, TaskSpec
 
-from ..engine.trees import flatten
 from ..registry import registry_hub
 from ..serialization.report import ValidationReport
 from ..socket_spec import WorkGraphSocketSpecAPI
+from ..trees import flatten
 from .decorator import build_handle
 from .inspection import graph_provenance, graph_repr, graph_summary
 from .task import Task, resolve_task_identifier
@@ -372,11 +372,13 @@ class WorkGraph(Graph):
         records = read_task_records(node)  # graphs of this package and of upstream aiida-workgraph 0.9.0
         states, processes = records[TASK_STATE], records[TASK_PROCESS]
         results, errors = records[TASK_RESULT], records[TASK_ERROR]
-        nodes = _load_nodes({*processes.values(), *(pk for _, pk in flatten(results))})
+        nodes = _load_nodes({*processes.values(), *(pk for _, pk in flatten(results) if isinstance(pk, int))})
         finished = [pk for pk in processes.values() if nodes[pk].is_finished_ok]
         process_outputs = _process_outputs(finished)
         for task in self.tasks:
             if task.name in BUILTIN_TASKS:
+                # The graph's own inputs, outputs and context: done when the process is (upstream shows them so).
+                task.state = 'FINISHED' if node.is_finished else 'PLANNED'
                 continue
             task.state = states.get(task.name, 'PLANNED')
             task.log = errors.get(task.name, '')
@@ -569,7 +571,7 @@ def _load_nodes(pks: set[int]) -> dict[int, orm.Node]:
 
 def _process_outputs(process_pks: list[int]) -> dict[int, dict[str, Any]]:
     """The outputs of processes as nested dicts of nodes, by process pk, with one query per 500 processes."""
-    from ..engine.trees import set_nested
+    from ..trees import set_nested
 
     outputs: dict[int, dict[str, Any]] = {}
     link_types = [LinkType.CREATE.value, LinkType.RETURN.value]

@@ -15,8 +15,8 @@ from aiida import orm
 from aiida.common.links import LinkType
 from node_graph.config import BUILTIN_TASKS
 
+from ..trees import flatten, set_nested
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS
-from .trees import flatten, set_nested
 
 
 def split_values(graph: dict[str, Any], launch: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:

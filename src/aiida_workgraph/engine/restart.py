@@ -17,7 +17,7 @@ from aiida.common.links import LinkType
 
 from ..enums import TASK_PROCESS, TASK_STATE, TaskState
 from ..orm.workgraph_node import WorkGraphNode
-from .trees import as_dict, flatten
+from ..trees import as_dict, flatten
 
 #: The key of the structure that holds the pk of the process a graph restarts from.
 RESTART_KEY = 'restart_from'

@@ -21,6 +21,7 @@ from ..enums import TASK_RECORDS, TaskState
 from ..orm.transaction import atomic
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
+from ..trees import as_dict, get_nested, merge_nested, set_nested
 from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .error_handlers import apply_overrides, retry_failed_task
@@ -29,7 +30,6 @@ from .graph_state import GraphState
 from .input_layout import engine_inputs_from_node
 from .restart import reuse_finished_tasks
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
-from .trees import as_dict, get_nested, merge_nested, set_nested
 from .zones import advance_loops, not_taken, open_zone
 
 CHECKPOINT_FORMAT = 2
@@ -346,6 +346,9 @@ class WorkGraphEngine(Process):
         if getattr(task.kind, 'control', False):
             open_zone(self, name)
             return
+        if task.kind.acts_on_context:
+            self._apply_to_context(task)
+            return
         try:
             node = task.kind.launch(self, task, self._task_inputs(task))
         except Exception as exception:  # noqa: BLE001 - a task that cannot launch fails, the engine goes on
@@ -357,6 +360,16 @@ class WorkGraphEngine(Process):
         else:
             self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
             self._await_child(name, node.pk)
+
+    def _apply_to_context(self, task: TaskPlan) -> None:
+        """Run a task that writes or reads the graph ``ctx`` (``set_context``/``get_context``); it has no process."""
+        try:
+            results = task.kind.apply(self.graph_state.ctx, self._task_inputs(task))
+        except Exception as exception:  # noqa: BLE001 - a context task that cannot act fails, the engine goes on
+            self._task_failed(task.name, f'{type(exception).__name__}: {exception}')
+            return
+        self._result_nodes[task.name] = results
+        self.graph_state.finished(task.name, _pks(results))
 
     def _await_child(self, name: str, pk: int) -> None:
         """Register, once, a callback that records the end of the child ``pk`` of task ``name``."""

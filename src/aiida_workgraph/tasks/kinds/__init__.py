@@ -11,6 +11,7 @@ from typing import Any
 
 from .awaited import AsyncFunctionKind, MonitorKind
 from .base import Launcher, TaskKind, TaskView
+from .context import GetContextKind, SetContextKind
 from .graph_task import GraphTaskKind
 from .process_class import CalcJobKind, WorkChainKind
 from .process_function import CalcFunctionKind, WorkFunctionKind
@@ -34,6 +35,8 @@ KINDS: tuple[TaskKind, ...] = (
     IfKind(),
     WhileKind(),
     MonitorKind(),
+    SetContextKind(),
+    GetContextKind(),
     AsyncFunctionKind(),
     PyFunctionKind(),
 )

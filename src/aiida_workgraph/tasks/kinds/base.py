@@ -26,6 +26,8 @@ class Launcher(Protocol):
 
     node: orm.ProcessNode
     for_daemon: bool
+    #: The graph structure the engine runs (graph tasks read their depth from it).
+    structure: dict[str, Any]
 
     def submit(self, process_class: Any, **inputs: Any) -> orm.ProcessNode:
         """Submit a child process of the engine and return its node."""
@@ -42,6 +44,8 @@ class TaskKind:
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     inline: ClassVar[bool] = False
+    #: The task acts on the graph ``ctx`` in the engine (``apply(ctx, inputs)``) instead of launching a process.
+    acts_on_context: ClassVar[bool] = False
 
     def matches(self, obj: Any) -> bool:
         """Whether a decorated object is of this kind when no kind is asked for explicitly."""
