@@ -18,6 +18,7 @@ from plumpy.processes import BundleKeys
 from plumpy.utils import AttributesFrozendict
 
 from ..enums import TASK_RECORDS, TaskState
+from ..orm.bulk_store import BULK_STORABLE_TYPES, bulk_store
 from ..orm.transaction import atomic
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
@@ -130,13 +131,17 @@ class WorkGraphEngine(Process):
         aiida-core checks every new input link of an unstored node against all links cached before it (quadratic in
         the number of inputs) and commits each node and link on its own. Here the labels are unique by construction
         (the flattened namespace) and the process node is new, so no link can duplicate another or close a cycle:
-        the nodes are stored and the links inserted in bulk, all or none.
+        the nodes are stored and the links inserted in bulk, all or none. Nodes of the base types (``Int``, ``Dict``,
+        ...) are written with one ``INSERT`` (:func:`~aiida_workgraph.orm.bulk_store.bulk_store`), the others one by
+        one.
         """
         storage = self.node.backend
         inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
+        unstored = [data for _, data in inputs if not data.is_stored]
         with atomic(storage):
-            for _, data in inputs:
-                if not data.is_stored:
+            bulk_store([data for data in unstored if type(data) in BULK_STORABLE_TYPES])
+            for data in unstored:
+                if type(data) not in BULK_STORABLE_TYPES:
                     data.store()
             rows = [
                 {'input_id': data.pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
