@@ -201,3 +201,51 @@ def test_unchanged_saved_graph_is_continued_by_the_daemon(
 
     assert node.is_finished_ok, (node.process_state, node.exception)
     assert node.task_record(TASK_STATE) == {'first': 'FINISHED', 'second': 'FINISHED'}
+
+
+def test_reading_and_listing_a_graph_unpickles_no_task_callable(aiida_profile: Any, tmp_path: Path) -> None:
+    """A task whose callable is stored pickled (defined inside a function): ``WorkGraph.load``, ``update`` and
+    ``workgraph task list`` in a fresh interpreter do not unpickle it (unpickling would create the marker file)."""
+    import os
+    import subprocess
+    import sys
+
+    from aiida_workgraph import task
+
+    marker = tmp_path / 'unpickled'
+
+    class Touch:
+        """Unpickling this object runs ``touch MARKER`` (stands for any code a pickle can run)."""
+
+        def __reduce__(self) -> tuple:
+            return (os.system, (f'touch {marker}',))
+
+    touch = Touch()
+
+    def add(x: Any, y: Any) -> Any:
+        assert touch is not None  # captured: unpickling the function unpickles ``touch``
+        return x + y
+
+    wg = WorkGraph('pickled')
+    wg.add_task(task(add), name='add', x=1, y=2)
+    node = wg.save()
+    marker.unlink(missing_ok=True)  # creating the graph in this interpreter may load it back; reading must not
+
+    script = (
+        f'from aiida import load_profile\nload_profile({aiida_profile.name!r}, allow_switch=True)\n'
+        'from aiida_workgraph import WorkGraph\n'
+        f'wg = WorkGraph.load({node.pk})\nwg.update()\nprint(sorted(task.name for task in wg.tasks))\n'
+    )
+    env = dict(os.environ)
+    loaded = subprocess.run([sys.executable, '-c', script], env=env, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert "'add'" in loaded.stdout
+    workgraph_cli = Path(sys.executable).parent / 'workgraph'
+    env['AIIDA_PROFILE'] = aiida_profile.name
+    listed = subprocess.run(
+        [str(workgraph_cli), 'task', 'list', str(node.pk)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert 'add' in listed.stdout
+
+    assert not marker.exists()

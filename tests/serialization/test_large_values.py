@@ -60,14 +60,7 @@ def large_graph(place: str, size: int) -> tuple[WorkGraph, dict[str, Any]]:
     return wg, inputs
 
 
-NEEDS_STORE_NODES = pytest.mark.xfail(
-    reason=(
-        'needs engine change: WorkGraphEngine must override WorkChain._store_nodes with '
-        'aiida_workgraph.serialization.checkpoint.store_unstored_nodes, which does not iterate into List nodes'
-    ),
-    strict=True,
-)
-PLACES = ['task', 'graph_input', 'result', 'calcfunction', pytest.param('ctx', marks=NEEDS_STORE_NODES)]
+PLACES = ['task', 'graph_input', 'result', 'calcfunction', 'ctx']
 
 
 @pytest.mark.parametrize('place', PLACES)
@@ -80,7 +73,7 @@ def test_large_list_is_read_a_constant_number_of_times(place: str, list_reads: l
     assert len(list_reads) <= 10, f'{len(list_reads)} reads of a List of {COUNTED} items'
 
 
-@pytest.mark.parametrize('place', ['task', 'graph_input', 'result', 'calcfunction'])
+@pytest.mark.parametrize('place', PLACES)
 def test_large_list_finishes(place: str) -> None:
     """10^5 ints in each place: the graph finishes and the task receives every item."""
     wg, inputs = large_graph(place, LARGE)
