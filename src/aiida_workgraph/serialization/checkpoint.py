@@ -52,24 +52,6 @@ def _problems(value: Any, path: str, found: list[ValueProblem]) -> None:
     )
 
 
-def store_unstored_nodes(value: Any) -> None:
-    """Store every unstored node in the runtime state (nested dicts and lists), without looking inside nodes.
-
-    aiida-core's ``WorkChain._store_nodes`` (run before each checkpoint) treats a ``List`` node as a sequence and
-    reads it item by item, each read reloading and copying the whole list: quadratic in its length, with a database
-    query per item. A node is a leaf here.
-    """
-    if isinstance(value, orm.Node):
-        if not value.is_stored:
-            value.store()
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            store_unstored_nodes(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            store_unstored_nodes(item)
-
-
 def validate_runtime_state(ctx: Mapping[str, Any], process_label: str) -> None:
     """Check that every value of the engine's context can be written to and loaded from a checkpoint.
 
