@@ -12,7 +12,7 @@ from node_graph.executor import RuntimeExecutor, SafeExecutor
 from node_graph.task_spec import TaskSpec
 
 from aiida_workgraph import Task, namespace
-from aiida_workgraph.authoring.process_spec import process_specs
+from aiida_workgraph.tasks.process_spec import process_specs
 
 
 def scale(x: int, factor: int = 2) -> int:

@@ -9,7 +9,7 @@ from aiida import orm
 from aiida.engine import CalcJob, Process
 from node_graph.socket_spec import SocketSpec
 
-from ...authoring.process_spec import process_specs
+from ..process_spec import process_specs
 from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
 
 

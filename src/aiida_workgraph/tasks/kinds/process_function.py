@@ -7,8 +7,8 @@ from typing import Any
 from aiida import orm
 from node_graph.socket_spec import SocketSpec
 
-from ...authoring.process_spec import process_specs
 from ...socket_spec import infer_specs_from_callable
+from ..process_spec import process_specs
 from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
 
 

@@ -17,9 +17,9 @@ from aiida import orm
 from node_graph.socket_meta import SocketMeta
 from node_graph.socket_spec import SocketSpec
 
-from ...authoring.process_spec import process_specs
 from ...serialization.schema import NAMESPACE, PLAIN_LEAF, Slot, port_slot
 from ...socket_spec import ANY
+from ..process_spec import process_specs
 from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
 
 #: The plain inputs of the adapter, besides ``ShellJob``'s ports.
