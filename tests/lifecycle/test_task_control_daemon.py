@@ -121,26 +121,28 @@ def test_kill_a_running_task_kills_its_process(started_daemon_client: Any, endle
     assert 'killed' in wg.tasks['slow'].log
 
 
-def test_cli_pause_and_kill_a_planned_task(started_daemon_client: Any, slow_code: orm.InstalledCode) -> None:
+def test_cli_pause_and_kill_a_planned_task(started_daemon_client: Any, endless_code: orm.InstalledCode) -> None:
     """``workgraph task pause|kill PROCESS TASKS``: a paused planned task is killed before it ran; wrong task names
     and ended processes are refused with a message."""
-    wg = slow_then_after(slow_code)
+    wg = slow_then_after(endless_code)
     node = wg.submit()
     wait_for(lambda: task_state(wg, 'slow') == 'RUNNING', 'slow to run')
     runner = CliRunner()
 
+    result = runner.invoke(workgraph, ['task', 'play', str(node.pk), 'nope'])
+    assert result.exit_code != 0
+    assert result.output.strip() == f'Critical: WorkGraph<{node.pk}> has no tasks named nope'
     result = runner.invoke(workgraph, ['task', 'pause', str(node.pk), 'after'])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == 'after: paused'
     result = runner.invoke(workgraph, ['task', 'kill', str(node.pk), 'after'])
     assert result.output.strip() == 'after: killed'
-    result = runner.invoke(workgraph, ['task', 'play', str(node.pk), 'nope'])
-    assert result.exit_code != 0
-    assert f'WorkGraph<{node.pk}> has no tasks named nope' in result.output
+    result = runner.invoke(workgraph, ['task', 'kill', str(node.pk), 'slow'])
+    assert result.output.strip().startswith('slow: its process <')
 
     wg.wait(timeout=TIMEOUT, interval=0.5)
     assert node.exit_status == 302
-    assert wg.tasks['after'].state == 'KILLED'
+    assert {name: wg.tasks[name].state for name in ('slow', 'after')} == {'slow': 'KILLED', 'after': 'KILLED'}
     assert calls(node, 'after') == []
     result = runner.invoke(workgraph, ['task', 'play', str(node.pk), 'after'])
     assert result.exit_code != 0

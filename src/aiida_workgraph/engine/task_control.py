@@ -26,6 +26,8 @@ from ..enums import TERMINAL_TASK_STATES, TaskAction, TaskState
 TASK_ACTION_INTENT = 'workgraph_task_action'
 #: The actions a running graph's tasks accept.
 ACTIONS = ('PAUSE', 'PLAY', 'KILL', 'RESET')
+#: The key of the engine's answer that carries why it refused a request.
+ERROR_KEY = '__error__'
 
 
 class TaskControlError(RuntimeError):
@@ -64,11 +66,10 @@ def send_task_action(pk: int, action: TaskAction | str, tasks: list[str], timeou
     while True:  # a process just submitted has no recipient until a daemon worker picks it up
         try:
             future = communicator.rpc_send(node.pk, message)
-            return unwrap_kiwi_future(future).result(timeout=max(deadline - time.monotonic(), 0.1))
-        except ValueError:
-            raise
+            answer = unwrap_kiwi_future(future).result(timeout=max(deadline - time.monotonic(), 0.1))
         except Exception as exception:  # noqa: BLE001 - kiwipy raises its own errors for an unroutable message
-            if time.monotonic() < deadline and not orm.load_node(node.pk).is_terminated:
+            unrouted = 'not found' in str(exception).lower() or 'unroutable' in type(exception).__name__.lower()
+            if unrouted and time.monotonic() < deadline and not orm.load_node(node.pk).is_terminated:
                 time.sleep(0.5)
                 continue
             raise TaskControlError(
@@ -76,6 +77,9 @@ def send_task_action(pk: int, action: TaskAction | str, tasks: list[str], timeou
                 f'({type(exception).__name__}: {exception}); is it running in a daemon worker? A saved process must '
                 'be continued first.'
             ) from exception
+        if ERROR_KEY in answer:
+            raise ValueError(answer[ERROR_KEY])
+        return answer
 
 
 def _communicator() -> Any:
@@ -99,14 +103,15 @@ def _communicator() -> Any:
 def apply_task_action(engine: Any, action: str, tasks: list[str]) -> dict[str, str]:
     """Apply ``action`` to ``tasks`` in the running ``engine`` (a ``WorkGraphEngine``); return what was done to each.
 
-    :raises ValueError: if the action is unknown or a task does not exist; nothing is changed then.
+    An unknown action or task changes nothing: the answer is ``{ERROR_KEY: why}``, which the client raises as a
+    ``ValueError``.
     """
     if action not in ACTIONS:
-        raise ValueError(f'unknown task action {action!r}; use one of {", ".join(ACTIONS)}')
+        return {ERROR_KEY: f'unknown task action {action!r}; use one of {", ".join(ACTIONS)}'}
     action = TaskAction(action)
     unknown = sorted(set(tasks) - set(engine.plan.tasks))
     if unknown:
-        raise ValueError(f'WorkGraph<{engine.node.pk}> has no tasks named {", ".join(unknown)}')
+        return {ERROR_KEY: f'WorkGraph<{engine.node.pk}> has no tasks named {", ".join(unknown)}'}
     handler = {TaskAction.PAUSE: _pause, TaskAction.PLAY: _play, TaskAction.KILL: _kill, TaskAction.RESET: _reset}
     done = {name: handler[action](engine, name) for name in tasks}
     engine.report(f'{action.value} {", ".join(f"{name}: {what}" for name, what in done.items())}')
