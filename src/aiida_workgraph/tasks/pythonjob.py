@@ -15,7 +15,8 @@ from aiida import orm
 from node_graph.socket_meta import SocketMeta
 from node_graph.socket_spec import SocketSpec
 
-ANY = 'node_graph.any'
+from ..socket_spec import ANY, NAMESPACE
+
 #: Inputs of a PythonJob task that configure the job instead of feeding the function.
 JOB_INPUTS = ('computer', 'code', 'command_info', 'register_pickle_by_value', 'metadata')
 DEFAULT_COMPUTER = 'localhost'
@@ -29,7 +30,7 @@ def add_job_inputs(function_inputs: SocketSpec) -> SocketSpec:
     fields['code'] = SocketSpec(ANY, meta=SocketMeta(required=False))
     fields['command_info'] = SocketSpec(ANY, meta=plain)
     fields['register_pickle_by_value'] = SocketSpec(ANY, default=False, meta=plain)
-    fields['metadata'] = SocketSpec('node_graph.namespace', meta=replace(plain, dynamic=True))
+    fields['metadata'] = SocketSpec(NAMESPACE, meta=replace(plain, dynamic=True))
     return replace(function_inputs, fields=fields)
 
 
