@@ -49,3 +49,15 @@ def test_monitor_survives_a_daemon_restart(started_daemon_client: Any, tmp_path:
     assert len(monitors) == 2
     assert monitors[0].is_excepted
     assert wg.tasks['total'].outputs.result.value.value == 5
+
+
+def test_monitor_timeout_in_the_daemon(started_daemon_client: Any, tmp_path: Path) -> None:
+    """Submitted, a monitor whose condition never holds ends with exit status 324 at its timeout; the graph 302."""
+    wg = WorkGraph('monitor_daemon_timeout')
+    wg.add_task(file_appears, name='never', path=str(tmp_path / 'never.txt'), interval=0.2, timeout=1)
+    node = wg.submit(wait=True, timeout=TIMEOUT, interval=0.5)
+
+    assert node.exit_status == 302
+    assert wg.tasks['never'].state == 'FAILED'
+    assert wg.tasks['never'].process.exit_status == 324
+    assert 'Monitor function execution timed out' in wg.tasks['never'].log
