@@ -329,9 +329,11 @@ class WorkGraph(Graph):
             raise ValueError(f'WorkGraph<{self.process.pk}> has no tasks named {", ".join(unknown)}')
         deadline = time.monotonic() + timeout
         while True:
+            # Whether it ended is read before the records, so that the records read are the final ones.
+            ended = orm.load_node(self.process.pk).is_terminated
             self.update()
             watched = [self.tasks[name] for name in tasks] if tasks is not None else None
-            if watched is None and self.process.is_terminated:
+            if watched is None and ended:
                 return
             if watched is not None and all(task.state in TERMINAL_TASK_STATES for task in watched):
                 return
