@@ -88,4 +88,5 @@ def test_large_result_passed_on_through_the_daemon(started_daemon_client: Any) -
     wg, _ = large_graph('result', LARGE)
     wg.submit(wait=True, timeout=300, interval=1)
     assert wg.process.is_finished_ok, (wg.process.process_state, wg.tasks.count.log)
-    assert wg.tasks.count.outputs.result.value.value == LARGE
+    count = wg.process.base.links.get_outgoing(link_label_filter='count').one().node
+    assert count.outputs.result.value == LARGE
