@@ -35,14 +35,6 @@ from serialization_helpers import (
 from aiida_workgraph import WorkGraph, WorkGraphSerializationError
 from aiida_workgraph.serialization.convert import to_data, to_python
 
-NEEDS_SPLIT_RESULTS = pytest.mark.xfail(
-    reason=(
-        'needs engine change: the plain-function kind must spread results with '
-        'aiida_workgraph.serialization.results.split_results instead of node_graph parse_outputs, which turns a '
-        'dataclass or model into a dict'
-    ),
-    strict=True,
-)
 NEEDS_CTX_NONE = pytest.mark.xfail(
     reason=(
         'needs authoring change: node-graph drops None socket values, so the ctx setter must keep a None as '
@@ -87,7 +79,6 @@ TYPED = {
 
 @pytest.mark.parametrize('how', LAUNCHES)
 @pytest.mark.parametrize('kind', list(TYPED))
-@NEEDS_SPLIT_RESULTS
 def test_typed_result_reaches_the_next_task_as_its_class(kind: str, how: str, request: pytest.FixtureRequest) -> None:
     """A plain task returning a dataclass / pydantic model: the next task receives an equal object of that class."""
     function, inputs, expected = TYPED[kind]

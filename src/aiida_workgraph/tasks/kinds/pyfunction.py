@@ -15,11 +15,11 @@ from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import ProcessState
 from aiida.orm.entities import EntityTypes
-from node_graph.engine.utils import parse_outputs
 from node_graph.socket_spec import SocketSpec
 
 from ...orm.transaction import atomic
 from ...serialization.convert import to_python
+from ...serialization.results import split_results
 from ...serialization.schema import spec_slot
 from ...serialization.walk import InputWalker
 from ...socket_spec import infer_specs_from_callable
@@ -87,9 +87,7 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
         raise FunctionFailed(
             EXIT_FUNCTION_FAILED, f'Function execution failed.\n{exception}\n{traceback.format_exc()}'
         ) from exception
-    parsed = parse_outputs(result, task.spec.outputs)
-    if isinstance(parsed, tuple):
-        parsed = parsed[0]
+    parsed = split_results(result, task.spec.outputs)
     if parsed is None:
         declared = sorted(task.spec.outputs.fields)
         message = f'returned a {type(result).__name__} that does not match the declared outputs {declared}'
