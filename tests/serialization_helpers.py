@@ -460,6 +460,16 @@ def make_bad_value(kind: str, closing: Any) -> Any:
 PLACES = ['task', 'calcfunction', 'pythonjob', 'graph_input', 'ctx']
 
 
+#: The path of the value :func:`graph_with_value` puts at each place.
+VALUE_PATHS = {
+    'graph_input': 'graph_inputs.structure',
+    'ctx': 'ctx.v',
+    'task': 'tasks.add1.x',
+    'calcfunction': 'tasks.calc1.x',
+    'pythonjob': 'tasks.job1.x',
+}
+
+
 def graph_with_value(place: str, value: Any) -> tuple[WorkGraph, dict[str, Any], str]:
     """Return a graph holding ``value`` at ``place``, the ``inputs`` to pass to ``run()`` and the value's path."""
     if place == 'graph_input':

@@ -35,13 +35,6 @@ from serialization_helpers import (
 from aiida_workgraph import WorkGraph, WorkGraphSerializationError
 from aiida_workgraph.serialization.convert import to_data, to_python
 
-NEEDS_CTX_NONE = pytest.mark.xfail(
-    reason=(
-        'needs authoring change: node-graph drops None socket values, so the ctx setter must keep a None as '
-        'NoneData() (the walk passes it through and the task receives None)'
-    ),
-    strict=True,
-)
 NEEDS_PYTHONJOB_PARSER = pytest.mark.xfail(
     reason=(
         "needs PythonJob change: aiida-pythonjob 0.5.2's parser (parsers/utils.py parse_outputs) spreads a "
@@ -162,7 +155,6 @@ def test_none_result_reaches_the_next_task_as_none(how: str, request: pytest.Fix
 
 
 @pytest.mark.parametrize('how', LAUNCHES)
-@NEEDS_CTX_NONE
 def test_none_in_ctx_reaches_the_task_as_none(how: str, request: pytest.FixtureRequest) -> None:
     """``wg.ctx = {'v': None}`` linked to a task input: the task receives ``None``."""
     wg = WorkGraph(f'none_ctx_{how}')

@@ -13,6 +13,7 @@ import pytest
 from serialization_helpers import (
     PLACES,
     SHAPES,
+    VALUE_PATHS,
     add_one,
     bad_result,
     count_nodes,
@@ -28,21 +29,6 @@ from aiida_workgraph.serialization.content import MAX_DEPTH
 from aiida_workgraph.serialization.shape import check_shape
 
 REFUSED = ['self_list', 'self_dict', 'deep_list', 'deep_dict', 'surrogate', 'surrogate_in_list']
-#: node-graph copies task input dicts recursively and turns ``ctx`` dicts into namespaces, and ``prepare_inputs``
-#: drops ``None`` from graph inputs recursively, so these values crash in ``add_task``, ``wg.ctx = ...`` or
-#: ``run()`` before the walk sees them, until the authoring layer calls ``check_shape`` first.
-NEEDS_AUTHORING = {
-    ('self_dict', 'task'),
-    ('self_dict', 'calcfunction'),
-    ('self_dict', 'pythonjob'),
-    ('self_dict', 'graph_input'),
-    ('self_dict', 'ctx'),
-    ('deep_dict', 'ctx'),
-}
-AUTHORING_REASON = (
-    'needs authoring change: WorkGraph.add_task, the ctx setter and prepare_inputs (graph inputs, before '
-    '_drop_none) must call aiida_workgraph.serialization.shape.check_shape before walking the values'
-)
 
 
 def expect_line(message: str, kind: str, path: str) -> None:
@@ -54,14 +40,11 @@ def expect_line(message: str, kind: str, path: str) -> None:
 
 
 def cases() -> list[Any]:
-    """Every refused kind in every place; the ones node-graph crashes on are expected to fail until fixed."""
+    """Every refused kind in every place."""
     params = []
     for kind in REFUSED:
         for place in PLACES:
-            marks = (
-                [pytest.mark.xfail(reason=AUTHORING_REASON, strict=True)] if (kind, place) in NEEDS_AUTHORING else []
-            )
-            params.append(pytest.param(kind, place, marks=marks, id=f'{kind}-{place}'))
+            params.append(pytest.param(kind, place, id=f'{kind}-{place}'))
     return params
 
 
@@ -72,19 +55,27 @@ def test_run_refuses_the_value_naming_its_path(
     """``run()`` (or, for values node-graph cannot take, building the graph) raises the contract's error naming
     the path where the cycle closes, the nesting is too deep or the bad string sits; nothing is stored."""
     with refused_before_storing() as info:
-        wg, inputs, path = graph_with_value(place, make_shape(kind))
+        wg, inputs, _ = graph_with_value(place, make_shape(kind))
         wg.run(inputs=inputs)
-    expect_line(str(info.value), kind, path)
+    expect_line(str(info.value), kind, VALUE_PATHS[place])
 
 
 @pytest.mark.parametrize('kind', REFUSED)
 def test_validate_reports_the_value(kind: str) -> None:
-    """``wg.validate()`` reports the same problem instead of saying ok."""
-    wg, _, path = graph_with_value('task', make_shape(kind)) if kind != 'self_dict' else (None, None, None)
-    if wg is None:
-        wg = WorkGraph('validate_self_dict')
+    """``wg.validate()`` reports the same problem instead of saying ok. A dict is checked by ``add_task`` already
+    (node-graph copies it recursively): a too deep one is refused there, a self-referencing one is passed inside a
+    list here."""
+    if kind == 'deep_dict':
+        with pytest.raises(WorkGraphSerializationError) as info:
+            graph_with_value('task', make_shape(kind))
+        expect_line(str(info.value), kind, VALUE_PATHS['task'])
+        return
+    if kind == 'self_dict':
+        wg = WorkGraph(f'validate_{kind}')
         wg.add_task(identity, name='add1', x=[make_shape(kind)])
-        path, kind = 'tasks.add1.x[0]', kind
+        path = 'tasks.add1.x[0]'
+    else:
+        wg, _, path = graph_with_value('task', make_shape(kind))
     report = wg.validate()
     assert not report.ok
     with pytest.raises(WorkGraphSerializationError) as info:
@@ -124,7 +115,6 @@ def test_shared_but_acyclic_references_are_kept() -> None:
     ],
     ids=['int', 'nested-tuple', 'top-level'],
 )
-@pytest.mark.xfail(reason=AUTHORING_REASON, strict=True)
 def test_ctx_with_non_string_keys_is_refused(
     ctx: dict, path: str, type_name: str, reason: str, refused_before_storing: Callable[..., Any]
 ) -> None:
@@ -144,7 +134,11 @@ def test_ctx_with_non_string_keys_is_refused(
     [
         ({'v': make_shape('self_dict')}, False, ['ctx.v.inner.back (builtins.dict): it contains itself']),
         ({'v': make_shape('self_list')}, False, ['ctx.v[1] (builtins.list): it contains itself']),
-        ({'v': nested(MAX_DEPTH + 1, True)}, False, ['ctx.v' + '.k' * MAX_DEPTH + ' (builtins.dict): dicts and lists']),
+        (
+            {'v': nested(MAX_DEPTH + 1, True)},
+            False,
+            ['ctx.v' + '.k' * 8 + f'...({MAX_DEPTH - 16} more levels)...' + '.k' * 8 + ' (builtins.dict): dicts and'],
+        ),
         ({'v': nested(MAX_DEPTH, True)}, False, []),
         ({'v': {1: 'a'}, 'w': {'x': {2: 'b'}}}, True, ['ctx.v (builtins.dict): dict key 1', 'ctx.w.x (builtins.dict)']),
         ({'v': {1: 'a'}}, False, []),

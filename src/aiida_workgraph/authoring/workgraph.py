@@ -16,6 +16,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..registry import registry_hub
 from ..serialization.report import ValidationReport
+from ..serialization.shape import check_shape
 from ..socket_spec import WorkGraphSocketSpecAPI
 from ..trees import flatten
 from .decorator import build_handle
@@ -124,8 +125,30 @@ class WorkGraph(Graph):
         spec = identifier._spec if isinstance(identifier, BaseHandle) else identifier
         task = super().add_task(spec, name=name)
         self._validate_task_name(task.name)
+        check_shape(_dicts(inputs), f'tasks.{task.name}', self.name)
         task.set_inputs(inputs)
         return task
+
+    @property
+    def ctx(self) -> Any:
+        """The graph context: ``wg.ctx.x`` is a socket; ``wg.ctx = {...}`` replaces its values."""
+        return self.graph_ctx.inputs
+
+    @ctx.setter
+    def ctx(self, value: dict[str, Any]) -> None:
+        """Replace the context's values.
+
+        :raises WorkGraphSerializationError: for a value that contains itself, is nested too deep or has a key that
+            is not a string (the context's dicts become namespaces), naming its path ``ctx.<key>``.
+        """
+        check_shape(value, 'ctx', self.name, string_keys=True)
+        self.graph_ctx.inputs._clear()
+        self.graph_ctx.inputs._set_socket_value(_none_as_data(value))
+
+    def update_ctx(self, value: dict[str, Any]) -> None:
+        """Set some values of the context, keeping the others (checked as for ``wg.ctx = ...``)."""
+        check_shape(value, 'ctx', self.name, string_keys=True)
+        self.ctx._set_socket_value(_none_as_data(value))
 
     def __call__(self, inputs: dict[str, Any] | None = None) -> Any:
         """Add this graph as a sub-graph task to the current graph (``with WorkGraph() as wg:``); return its outputs.
@@ -229,6 +252,7 @@ class WorkGraph(Graph):
                 f'this WorkGraph already has a process <{self.process.pk}>; build a new WorkGraph (or use `copy()`)'
             )
         if inputs:
+            check_shape(_dicts(inputs), 'graph_inputs', self.name)
             self.set_inputs(inputs)
         return WorkGraphEngine(inputs=self.prepare_inputs(launch, metadata), runner=runner)
 
@@ -243,6 +267,7 @@ class WorkGraph(Graph):
         from ..engine.engine_inputs import walk_raw_inputs
 
         if inputs:
+            check_shape(_dicts(inputs), 'graph_inputs', self.name)
             self.set_inputs(inputs)
         _, result, problems = walk_raw_inputs(self.prepare_inputs('submit' if submit else 'run'))
         return ValidationReport(values=dict(result.report), problems=problems)
@@ -607,3 +632,17 @@ def _nest(path: str, value: Any) -> dict[str, Any]:
     for key in reversed(keys):
         tree = {key: tree}
     return tree
+
+
+def _dicts(values: dict[str, Any]) -> dict[str, Any]:
+    """The dict values among ``values``: node-graph copies them recursively, so they are checked before it does."""
+    return {key: value for key, value in values.items() if isinstance(value, dict)}
+
+
+def _none_as_data(values: dict[str, Any]) -> dict[str, Any]:
+    """``None`` context values as ``NoneData`` nodes (node-graph drops ``None`` socket values; the walk keeps them)."""
+    if all(value is not None for value in values.values()):
+        return values
+    from aiida_pythonjob.data.common_data import NoneData
+
+    return {key: NoneData() if value is None else value for key, value in values.items()}

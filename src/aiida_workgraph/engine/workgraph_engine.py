@@ -137,7 +137,7 @@ class WorkGraphEngine(Process):
         """
         storage = self.node.backend
         inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
-        unstored = [data for _, data in inputs if not data.is_stored]
+        unstored = list({id(data): data for _, data in inputs if not data.is_stored}.values())
         with atomic(storage):
             bulk_store([data for data in unstored if type(data) in BULK_STORABLE_TYPES])
             for data in unstored:

@@ -58,7 +58,7 @@ def check_string(text: str, refuse_nul: bool) -> None:
             ) from exception
 
 
-def _format_keys(keys: list[Any]) -> str:
+def format_keys(keys: list[Any]) -> str:
     """Return the place of an item, ``.k[2]``, shortened in the middle when it is very deep."""
     parts = [(f'.{key}' if key.isprintable() else f'[{key!r}]') if isinstance(key, str) else f'[{key}]' for key in keys]
     if len(parts) > 2 * _SHOWN_KEYS:
@@ -94,7 +94,7 @@ class ContentWalker:
         self._visit(value)
 
     def _refuse(self, refused: ConversionRefused, item: Any) -> ConversionRefused:
-        return ConversionRefused(refused.reason, refused.fix, _format_keys(self._keys), item)
+        return ConversionRefused(refused.reason, refused.fix, format_keys(self._keys), item)
 
     def _visit(self, value: Any) -> None:
         value_type = type(value)
@@ -122,7 +122,7 @@ class ContentWalker:
         try:
             check_string(key, self.refuse_nul)
         except ConversionRefused as refused:
-            raise ConversionRefused(f'its key: {refused.reason}', refused.fix, _format_keys(self._keys), key) from None
+            raise ConversionRefused(f'its key: {refused.reason}', refused.fix, format_keys(self._keys), key) from None
 
     def _visit_container(self, value: Any) -> None:
         if id(value) in self._ancestors:

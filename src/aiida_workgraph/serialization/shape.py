@@ -12,32 +12,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .content import FIX_CYCLE, FIX_DEPTH, MAX_DEPTH
+from .content import FIX_CYCLE, FIX_DEPTH, MAX_DEPTH, format_keys
 from .errors import ValueProblem, WorkGraphSerializationError, type_name
 
 
-def _problems(value: Any, path: str, string_keys: bool, open_: set[int], found: list[ValueProblem]) -> None:
+def _problems(
+    value: Any, path: str, keys: list[Any], string_keys: bool, open_: set[int], found: list[ValueProblem]
+) -> None:
     if not isinstance(value, (Mapping, list, tuple)):
         return
+    where = f'{path}{format_keys(keys)}'
     if id(value) in open_:
         reason = f'it contains itself (a {type(value).__name__} that holds itself)'
-        found.append(ValueProblem(path, type_name(value), reason, FIX_CYCLE))
+        found.append(ValueProblem(where, type_name(value), reason, FIX_CYCLE))
         return
     if len(open_) >= MAX_DEPTH:
         reason = f'dicts and lists are nested deeper than {MAX_DEPTH} levels'
-        found.append(ValueProblem(path, type_name(value), reason, FIX_DEPTH))
+        found.append(ValueProblem(where, type_name(value), reason, FIX_DEPTH))
         return
     open_.add(id(value))
     if isinstance(value, Mapping):
         for key, item in value.items():
             if string_keys and not isinstance(key, str):
                 reason = f'dict key {key!r} is a {type(key).__name__}, but JSON needs string keys'
-                found.append(ValueProblem(path, type_name(value), reason, 'use string keys'))
+                found.append(ValueProblem(where, type_name(value), reason, 'use string keys'))
                 continue
-            _problems(item, f'{path}.{key}', string_keys, open_, found)
+            _problems(item, path, [*keys, key], string_keys, open_, found)
     else:
         for index, item in enumerate(value):
-            _problems(item, f'{path}[{index}]', string_keys, open_, found)
+            _problems(item, path, [*keys, index], string_keys, open_, found)
     open_.discard(id(value))
 
 
@@ -45,7 +48,7 @@ def shape_problems(value: Any, path: str, *, string_keys: bool) -> list[ValuePro
     """Return the problems of ``value`` that node-graph cannot even take: cycles, too deep nesting, and (with
     ``string_keys``, for ``ctx``) dict keys that are not strings. Never recurses deeper than :data:`MAX_DEPTH`."""
     found: list[ValueProblem] = []
-    _problems(value, path, string_keys, set(), found)
+    _problems(value, path, [], string_keys, set(), found)
     return found
 
 
