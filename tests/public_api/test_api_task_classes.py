@@ -65,9 +65,6 @@ def test_set_from_builder_refuses_another_process() -> None:
     assert node_count() == before
 
 
-@pytest.mark.xfail(
-    strict=True, reason='the walk turns a nested dict under a dynamic port into a Dict node (serialization/schema.py)'
-)
 def test_dynamic_namespace_of_a_process_task() -> None:
     """Nested values in a process's dynamic namespace (``dynamic_port.nested.input1``) reach the process."""
     wg = WorkGraph('dynamic')

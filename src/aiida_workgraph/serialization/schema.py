@@ -62,6 +62,14 @@ def spec_slot(spec: SocketSpec | None) -> Slot:
     return Slot(NAMESPACE, child)
 
 
+def _dynamic_child(_key: str) -> Slot:
+    """Any key under a dynamic port namespace: a nested namespace for a dict, a data leaf for anything else."""
+    return DYNAMIC_PORT_NAMESPACE
+
+
+DYNAMIC_PORT_NAMESPACE = Slot(NAMESPACE, _dynamic_child, port=True)
+
+
 def port_slot(port: Any) -> Slot:
     """Return the slot of an AiiDA port or port namespace, keeping the port's own serializer."""
     if isinstance(port, PortNamespace):
@@ -71,7 +79,8 @@ def port_slot(port: Any) -> Slot:
         def child(key: str) -> Slot:
             if key in port:
                 return port_slot(port[key])
-            return DATA_LEAF
+            # Under a dynamic namespace plumpy takes a plain dict as a nested namespace, anything else as a value.
+            return DYNAMIC_PORT_NAMESPACE if port.dynamic else DATA_LEAF
 
         return Slot(NAMESPACE, child, port=True)
     if port.non_db or getattr(port, 'is_metadata', False):
