@@ -125,7 +125,7 @@ def test_typed_data_read_back_from_the_database_rebuilds_the_object(node_class: 
     """``to_python`` of a node loaded anew from the database (no cached object) returns an equal object."""
     from aiida_pythonjob.data.jsonable_data import JsonableData
 
-    from aiida_workgraph.orm.dataclass_data import DataclassData
+    from aiida_workgraph.serialization.dataclass_data import DataclassData
 
     pk = {'DataclassData': DataclassData, 'JsonableData': JsonableData}[node_class](expected).store().pk
     loaded = orm.load_node(pk)

@@ -213,7 +213,7 @@ def to_data(value: Any, *, for_daemon: bool) -> orm.Data:
     from aiida_pythonjob.data.jsonable_data import JsonableData
     from aiida_pythonjob.data.utils import import_from_path
 
-    from ..orm.dataclass_data import DataclassData
+    from .dataclass_data import DataclassData
 
     value_type = type(value)
     key = f'{value_type.__module__}.{value_type.__name__}'
@@ -280,7 +280,7 @@ def to_python(data: Any) -> Any:
     from aiida_pythonjob.data.deserializer import deserialize_to_raw_python_data
     from aiida_pythonjob.data.jsonable_data import JsonableData
 
-    from ..orm.dataclass_data import load_object
+    from .dataclass_data import load_object
 
     if isinstance(data, dict):
         return {key: to_python(item) for key, item in data.items()}
