@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -138,7 +139,6 @@ def test_iterations_reuse_the_task_instances() -> None:
 def test_daemon_restart_in_the_middle_of_a_while(patient_daemon_client: Any, slow_code: orm.InstalledCode) -> None:
     """A restart while the second iteration's job runs: the loop goes on at that iteration, no job runs twice."""
     from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
-    from conftest import wait_until
 
     from aiida_workgraph import task
 
@@ -158,7 +158,10 @@ def test_daemon_restart_in_the_middle_of_a_while(patient_daemon_client: Any, slo
         ]
         return len(jobs) == 2 and all(child.get_job_id() is not None for child in jobs)
 
-    wait_until(second_job_submitted, 180, lambda: f'no second job: {call_counts(node)} {node.process_state}')
+    deadline = time.monotonic() + 180
+    while not second_job_submitted():
+        assert time.monotonic() < deadline, f'no second job: {call_counts(node)} {node.process_state}'
+        time.sleep(0.5)
     response = patient_daemon_client.restart_daemon(wait=True)
     assert response.get('status') == 'ok', response
     wg.wait(timeout=180, interval=0.5)

@@ -40,6 +40,7 @@ EXPECTED_OUTPUTS = {
     'second': {'product': 22, 'sum': 122, 'final': 123},  # (5 + 6) * 2 = 22; 22 + 100 = 122; 122 + 1 = 123
 }
 TASKS = {'total': 'FINISHED', 'product': 'FINISHED', 'job': 'FINISHED', 'final': 'FINISHED'}
+PLAIN_TASKS = ('total', 'product', 'final')
 
 
 def unreachable_services(services: dict[str, tuple[str, int]], timeout: float = CONNECT_TIMEOUT) -> list[str]:
@@ -144,7 +145,11 @@ def test_workgraph_on_postgres_and_rabbitmq(tmp_path: Path) -> None:
         assert graph['is_finished_ok'] and graph['exit_status'] == 0, (label, graph, context)
         assert graph['outputs'] == expected, (label, context)
         assert graph['task_states'] == TASKS, (label, context)
-        assert graph['called'] == {'job': {'class': 'CalcJobNode', 'exit_status': 0, 'computer': 'localhost'}}
+        # Plain tasks are PyFunction processes (CalcFunctionNodes), the CalcJob runs on localhost.
+        assert graph['called'] == {
+            **{name: {'class': 'CalcFunctionNode', 'exit_status': 0, 'computer': None} for name in PLAIN_TASKS},
+            'job': {'class': 'CalcJobNode', 'exit_status': 0, 'computer': 'localhost'},
+        }
 
     # Read back with plain SQL from the profile's PostgreSQL database: the same nodes, states and values.
     assert result['sql']['database'] == name
@@ -156,11 +161,19 @@ def test_workgraph_on_postgres_and_rabbitmq(tmp_path: Path) -> None:
         assert (row['process_state'], row['exit_status']) == ('finished', 0)
         assert row['outputs'] == expected
         assert row['called'] == {
+            **{
+                name: {
+                    'node_type': 'process.calculation.calcfunction.CalcFunctionNode.',
+                    'process_state': 'finished',
+                    'exit_status': 0,
+                }
+                for name in PLAIN_TASKS
+            },
             'job': {
                 'node_type': 'process.calculation.calcjob.CalcJobNode.',
                 'process_state': 'finished',
                 'exit_status': 0,
-            }
+            },
         }
 
     # Nothing is left: daemon, database, role, RabbitMQ queue and exchanges, folders.

@@ -207,6 +207,8 @@ class WorkGraphEngine(Process):
             ) from exception
         self._plan = None
         self.walk_result = None
+        # As aiida-core's WorkChain does: reports of a loaded process go to its node (and so to the database).
+        self.set_logger(self.node.logger)
         self._raw_inputs = AttributesFrozendict(inputs)
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.
