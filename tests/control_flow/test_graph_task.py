@@ -252,12 +252,18 @@ def test_value_set_inside_the_built_graph_that_cannot_be_kept_fails_the_task() -
     assert workgraph_count('WorkGraph<bad_constant>') == before
 
 
-def test_max_number_jobs_is_not_available_and_max_depth_is_checked() -> None:
-    """``max_number_jobs`` raises ``NotImplementedError`` rather than being ignored; ``max_depth`` must be > 0."""
-    with pytest.raises(NotImplementedError, match='max_number_jobs'):
+def test_max_number_jobs_limits_the_built_graph_and_max_depth_is_checked() -> None:
+    """``max_number_jobs`` is the limit of the graph the task builds; it and ``max_depth`` must be > 0."""
 
-        @task.graph(max_number_jobs=2)
-        def limited(x: Any) -> Any:
+    @task.graph(max_number_jobs=2)
+    def limited(x: Any) -> Any:
+        return add(x=x, y=1).result
+
+    assert limited.build(x=1).max_number_jobs == 2
+    with pytest.raises(ValueError, match='max_number_jobs must be a positive integer'):
+
+        @task.graph(max_number_jobs=0)
+        def unlimited(x: Any) -> Any:
             return add(x=x, y=1).result
 
     with pytest.raises(ValueError, match='max_depth must be a positive integer'):

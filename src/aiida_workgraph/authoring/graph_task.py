@@ -68,6 +68,9 @@ def build_graph(func: Any, spec: TaskSpec, args: tuple = (), kwargs: dict[str, A
     graph = materialize_graph(
         func, spec.inputs, spec.outputs, getattr(func, '__name__', spec.identifier), WorkGraph, args=args, kwargs=kwargs
     )
+    max_number_jobs = (spec.metadata or {}).get('max_number_jobs')
+    if max_number_jobs is not None:
+        graph.max_number_jobs = max_number_jobs
     return graph
 
 
@@ -84,16 +87,19 @@ def graph_handle(
 
     :param max_depth: how deeply graph tasks may be nested below the graph that runs this one; a graph task deeper
         than this fails (and its graph with exit status 302).
-    :raises NotImplementedError: if ``max_number_jobs`` is given: limiting the number of running jobs is not
-        available in this release yet.
-    :raises ValueError: if ``max_depth`` is not a positive integer.
+    :param max_number_jobs: at most this many task processes of the built graph run at once
+        (``WorkGraph.max_number_jobs``).
+    :raises ValueError: if ``max_depth`` is not a positive integer, or ``max_number_jobs`` not a positive integer.
     """
-    if max_number_jobs is not None:
-        raise NotImplementedError('task.graph(max_number_jobs=...) is not available in this release yet')
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 1:
         raise ValueError(f'max_depth must be a positive integer, got {max_depth!r}')
     base = build_handle(func, identifier=identifier, inputs=inputs, outputs=outputs, catalog=catalog, kind='GRAPH')
-    spec = replace(base._spec, metadata={**(base._spec.metadata or {}), 'max_depth': max_depth})
+    metadata = {**(base._spec.metadata or {}), 'max_depth': max_depth}
+    if max_number_jobs is not None:
+        if isinstance(max_number_jobs, bool) or not isinstance(max_number_jobs, int) or max_number_jobs < 1:
+            raise ValueError(f'max_number_jobs must be a positive integer, got {max_number_jobs!r}')
+        metadata['max_number_jobs'] = max_number_jobs
+    spec = replace(base._spec, metadata=metadata)
     handle = GraphTaskHandle(spec)
     handle._callable = func
     return handle
