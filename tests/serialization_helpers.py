@@ -117,6 +117,13 @@ class Params(BaseModel):
     tolerance: float = 1e-3
 
 
+@dataclasses.dataclass
+class Pair:
+    """A dataclass holding a tuple: stored as JSON, it loads back with a list, so not as an equal object."""
+
+    items: tuple[int, ...]
+
+
 # endregion
 
 # region tasks
@@ -244,6 +251,14 @@ def job_make_settings(cutoff: float) -> Any:
     from serialization_helpers import Settings
 
     return Settings(cutoff, 'made')
+
+
+@task.pythonjob()
+def job_make_params(steps: int) -> Any:
+    """Return a :class:`Params` pydantic model from a PythonJob."""
+    from serialization_helpers import Params
+
+    return Params(steps=steps)
 
 
 @task

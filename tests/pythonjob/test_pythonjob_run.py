@@ -92,6 +92,8 @@ def test_chain_plain_task_to_pythonjobs(chain: Run) -> None:
         assert node.process_type == PYTHONJOB_PROCESS_TYPE
         assert node.is_finished_ok, (name, node.exit_status, node.exit_message)
         assert node.process_label == f'PythonJob<{name}>'
+        # The tasks' parser: aiida-pythonjob's, except that a dataclass or model result of one output stays whole.
+        assert node.get_option('parser_name') == 'workgraph.pythonjob'
     assert wg.tasks['add'].outputs.result.value == 3
     assert wg.tasks['square'].outputs.result.value == 9
     assert {key: node.value for key, node in chain.outputs.items()} == {'squared': 9, 'total': 13, 'remainder': 2}

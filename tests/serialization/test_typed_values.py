@@ -26,6 +26,7 @@ from serialization_helpers import (
     Settings,
     calc_describe,
     describe,
+    job_make_params,
     job_make_settings,
     make_params,
     make_settings,
@@ -35,14 +36,6 @@ from serialization_helpers import (
 from aiida_workgraph import WorkGraph, WorkGraphSerializationError
 from aiida_workgraph.serialization.convert import to_data, to_python
 
-NEEDS_PYTHONJOB_PARSER = pytest.mark.xfail(
-    reason=(
-        "needs PythonJob change: aiida-pythonjob 0.5.2's parser (parsers/utils.py parse_outputs) spreads a "
-        'dataclass result into a Dict; the PythonJob kind must run with a parser that keeps the value of a single '
-        'output whole (split_results), set as metadata.options.parser_name'
-    ),
-    strict=True,
-)
 LAUNCHES = ['run', pytest.param('submit', marks=pytest.mark.daemon)]
 
 
@@ -86,18 +79,134 @@ def test_typed_result_reaches_the_next_task_as_its_class(kind: str, how: str, re
     assert isinstance(wg.tasks.made.outputs.result.value, JsonableData)
 
 
+JOB_TYPED = {
+    'dataclass': (
+        job_make_settings,
+        {'cutoff': 2.5},
+        'DataclassData',
+        "serialization_helpers.Settings: Settings(cutoff=2.5, label='made')",
+    ),
+    'pydantic': (
+        job_make_params,
+        {'steps': 9},
+        'JsonableData',
+        'serialization_helpers.Params: Params(steps=9, tolerance=0.001)',
+    ),
+}
+
+
 @pytest.mark.parametrize('how', LAUNCHES)
-@NEEDS_PYTHONJOB_PARSER
+@pytest.mark.parametrize('kind', list(JOB_TYPED))
 def test_pythonjob_dataclass_result_reaches_the_next_task_as_its_class(
-    how: str, request: pytest.FixtureRequest, localhost: orm.Computer
+    kind: str, how: str, request: pytest.FixtureRequest, localhost: orm.Computer
 ) -> None:
-    """A PythonJob returning a dataclass: the next (plain) task receives an equal ``Settings``."""
-    wg = WorkGraph(f'typed_job_{how}')
-    made = wg.add_task(job_make_settings, name='made', cutoff=2.5)
+    """A PythonJob returning a dataclass / pydantic model: its parser (``workgraph.pythonjob``) keeps the result
+    whole, and the next (plain) task receives an equal object of that class."""
+    function, inputs, node_class, expected = JOB_TYPED[kind]
+    wg = WorkGraph(f'typed_job_{kind}_{how}')
+    made = wg.add_task(function, name='made', **inputs)
     wg.add_task(describe, name='describe', x=made.outputs.result)
     node = launch(wg, how, request)
     assert node.is_finished_ok, (node.process_state, node.exit_status, wg.tasks.made.log, wg.tasks.describe.log)
-    assert received(wg) == "serialization_helpers.Settings: Settings(cutoff=2.5, label='made')"
+    assert received(wg) == expected
+    assert wg.tasks.made.process.get_option('parser_name') == 'workgraph.pythonjob'
+    assert type(wg.tasks.made.outputs.result.value).__name__ == node_class
+
+
+def test_pythonjob_parser_chosen_by_the_user_is_kept(localhost: orm.Computer) -> None:
+    """``metadata.options.parser_name`` set on the task is respected: with aiida-pythonjob's own parser the dataclass
+    is spread into a ``Dict`` of its fields, as aiida-pythonjob does."""
+    wg = WorkGraph('typed_job_own_parser')
+    made = wg.add_task(
+        job_make_settings, name='made', cutoff=2.5, metadata={'options': {'parser_name': 'pythonjob.pythonjob'}}
+    )
+    wg.add_task(describe, name='describe', x=made.outputs.result)
+    wg.run()
+    assert wg.process.is_finished_ok, (wg.process.exit_status, wg.tasks.made.log, wg.tasks.describe.log)
+    assert wg.tasks.made.process.get_option('parser_name') == 'pythonjob.pythonjob'
+    assert isinstance(wg.tasks.made.outputs.result.value, orm.Dict)
+    assert received(wg) == "builtins.dict: {'cutoff': 2.5, 'label': 'made'}"
+
+
+def parse_job(results: Any, outputs: Any, error: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+    """Run the PythonJob tasks' parser on a stored ``PythonJob`` node that did not run, whose retrieved folder holds
+    ``results`` pickled (and ``error`` as the script's error file, if given); return the outputs and the exit code.
+
+    :param outputs: the job's output spec (a socket spec, e.g. ``namespace(result=Any)``).
+    """
+    import io
+    import json
+    import pickle
+
+    from aiida.common.links import LinkType
+    from aiida.plugins import ParserFactory
+
+    node = orm.CalcJobNode(process_type='aiida.calculations:pythonjob.pythonjob')
+    node.base.attributes.set('outputs_spec', outputs.to_dict())
+    node.store()
+    retrieved = orm.FolderData()
+    retrieved.base.repository.put_object_from_filelike(io.BytesIO(pickle.dumps(results)), 'results.pickle')
+    if error is not None:
+        retrieved.base.repository.put_object_from_filelike(io.BytesIO(json.dumps(error).encode()), '_error.json')
+    retrieved.base.links.add_incoming(node, link_type=LinkType.CREATE, link_label='retrieved')
+    retrieved.store()
+    parser = ParserFactory('workgraph.pythonjob')(node)
+    exit_code = parser.parse()
+    return dict(parser.outputs), exit_code
+
+
+def test_pythonjob_parser_keeps_one_typed_output_whole() -> None:
+    """The parser itself: a dataclass or a model that is the one output's value becomes one node of its class; with
+    several outputs, or one namespace output, it is spread by field as aiida-pythonjob does."""
+    from aiida_pythonjob.data.jsonable_data import JsonableData
+
+    from aiida_workgraph import namespace
+    from aiida_workgraph.serialization.dataclass_data import DataclassData
+
+    outputs, _ = parse_job(Settings(1.0, 'one'), namespace(result=Any))
+    assert isinstance(outputs['result'], DataclassData)
+    assert to_python(orm.load_node(outputs['result'].store().pk)) == Settings(1.0, 'one')
+    outputs, _ = parse_job(Params(steps=2), namespace(result=Any))
+    assert type(outputs['result']) is JsonableData
+    assert to_python(orm.load_node(outputs['result'].store().pk)) == Params(steps=2)
+    outputs, _ = parse_job(Settings(3.0, 'spread'), namespace(cutoff=float, label=str))
+    assert {name: node.value for name, node in outputs.items()} == {'cutoff': 3.0, 'label': 'spread'}
+    outputs, _ = parse_job(Params(steps=4), namespace(result=namespace(steps=int, tolerance=float)))
+    assert {name: node.value for name, node in outputs['result'].items()} == {'steps': 4, 'tolerance': 1e-3}
+
+
+def test_pythonjob_parser_falls_back_to_fields_when_the_object_does_not_load_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A dataclass our rules refuse (it does not load back as an equal object) is stored by aiida-pythonjob's rules,
+    as a ``Dict`` of its fields, with a warning that says why."""
+    from serialization_helpers import Pair
+
+    from aiida_workgraph import namespace
+
+    outputs, exit_code = parse_job(Pair((1, 2)), namespace(result=Any))
+    assert exit_code is None
+    assert isinstance(outputs['result'], orm.Dict)
+    assert orm.load_node(outputs['result'].store().pk).get_dict() == {'items': [1, 2]}
+    assert 'output result (serialization_helpers.Pair) is stored as a dict of its fields' in caplog.text
+    assert 'loads back as a different object' in caplog.text
+
+
+def test_pythonjob_parser_keeps_aiida_pythonjob_exit_codes() -> None:
+    """An error recorded by the job script and a result that does not match the outputs give aiida-pythonjob's exit
+    codes."""
+    from aiida_pythonjob.calculations.pythonjob import PythonJob
+
+    from aiida_workgraph import namespace
+
+    error = {'error_type': 'FUNCTION_EXECUTION_FAILED', 'exception_message': 'boom', 'traceback': 'tb'}
+    outputs, exit_code = parse_job(None, namespace(result=Any), error=error)
+    assert (outputs, exit_code.status) == ({}, PythonJob.exit_codes.ERROR_FUNCTION_EXECUTION_FAILED.status)
+    assert 'boom' in exit_code.message
+    outputs, exit_code = parse_job((1, 2, 3), namespace(a=Any, b=Any))
+    assert (outputs, exit_code.status) == ({}, PythonJob.exit_codes.ERROR_RESULT_OUTPUT_MISMATCH.status)
+    outputs, exit_code = parse_job({'exit_code': {'status': 410, 'message': 'inline'}}, namespace(result=Any))
+    assert (outputs, exit_code.status, exit_code.message) == ({}, 410, 'inline')
 
 
 @pytest.mark.parametrize('how', LAUNCHES)
@@ -287,6 +396,29 @@ def test_split_results_keeps_a_typed_value_whole() -> None:
     assert split_results((1, 'x'), two) == {'cutoff': 1, 'label': 'x'}
     assert split_results(settings, two) == {'cutoff': 1.0, 'label': 'kept'}
     assert split_results((1, 2, 3), two) is None
+
+
+def test_split_results_spreads_an_object_whose_fields_are_the_outputs() -> None:
+    """A dataclass or model is spread by field when its fields are the one output (a return annotation of a
+    one-field class declares it) or when the one output is a namespace; :func:`whole_output` names the output that
+    keeps a value whole (``None`` when it is spread)."""
+    import dataclasses
+
+    from aiida_workgraph import namespace
+    from aiida_workgraph.serialization.results import split_results, whole_output
+
+    @dataclasses.dataclass
+    class Single:
+        cutoff: float
+
+    assert whole_output(Single(1.0), namespace(cutoff=Any)) is None
+    assert split_results(Single(1.0), namespace(cutoff=Any)) == {'cutoff': 1.0}
+    assert whole_output(Single(1.0), namespace(result=Any)) == 'result'
+    nested = namespace(result=namespace(steps=Any, tolerance=Any))
+    assert whole_output(Params(steps=2), nested) is None
+    assert split_results(Params(steps=2), nested) == {'result': {'steps': 2, 'tolerance': 1e-3}}
+    assert whole_output(5, nested) == 'result'
+    assert whole_output({'result': 5}, namespace(result=Any)) is None
 
 
 # endregion

@@ -11,6 +11,10 @@ from ...socket_spec import infer_specs_from_callable
 from ..pythonjob import JOB_INPUTS, add_job_inputs, pythonjob_inputs
 from .base import Launcher, TaskKind, TaskView
 
+#: The ``aiida.parsers`` entry point of :class:`~aiida_workgraph.tasks.pythonjob_parser.WorkGraphPythonJobParser`,
+#: which keeps a dataclass or pydantic result of a job with one output whole.
+PARSER_NAME = 'workgraph.pythonjob'
+
 
 class PythonJobKind(TaskKind):
     """The function's sockets plus the job inputs (``computer``, ``code``, ...); submitted as a ``PythonJob``."""
@@ -33,6 +37,11 @@ class PythonJobKind(TaskKind):
         return [name for name in super().required_inputs(task) if name not in JOB_INPUTS]
 
     def launch(self, launcher: Launcher, task: TaskView, inputs: dict[str, Any]) -> orm.ProcessNode:
-        """Assemble the ``PythonJob`` inputs around the converted nodes and submit it."""
+        """Assemble the ``PythonJob`` inputs around the converted nodes and submit it.
+
+        The job is parsed by :data:`PARSER_NAME` unless the task's ``metadata.options.parser_name`` names a parser.
+        """
         job_inputs = pythonjob_inputs(task.name, task.callable, task.spec.inputs, task.spec.outputs, inputs)
+        metadata = job_inputs['metadata']
+        metadata['options'] = {'parser_name': PARSER_NAME, **(metadata.get('options') or {})}
         return launcher.submit(self.process_class(task), **job_inputs)
