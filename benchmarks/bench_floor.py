@@ -15,7 +15,11 @@ Groups and what one round times (``floor.py`` has the code):
 - ``floor: chain of PyFunction`` / ``floor: fan-out of PyFunction``: ``n`` bare aiida-pythonjob ``PyFunction``
   processes, chained or independent (the process a plain task is recorded as);
 - ``floor: chain of PythonJob`` / ``floor: fan-out of PythonJob``: ``n`` bare ``PythonJob`` processes, one after the
-  other or all at once on the runner's event loop.
+  other or all at once on the runner's event loop;
+- ``floor: While as calcfunctions``: the ``n + 1`` condition and ``n + 1`` addition processes of a ``While`` of ``n``
+  iterations, as bare calcfunctions called from a Python ``while`` loop.
+
+The ``Map`` groups use the fan-out floors (one process per item).
 """
 
 from __future__ import annotations
@@ -139,6 +143,33 @@ def test_floor_pyfunctions(
         assert result.creator.process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
     else:
         assert [node.value for node in result] == list(range(1, n + 1))
+
+
+@pytest.mark.parametrize('n', N_VALUES)
+def test_floor_while(
+    benchmark: Any, budget: BudgetTracker, floor: ModuleType, request: pytest.FixtureRequest, clean_profile: Any, n: int
+) -> None:
+    """The condition and addition processes of a ``While`` of ``n`` iterations, as bare calcfunctions."""
+    from aiida import orm
+
+    (result,) = measure(
+        benchmark,
+        budget,
+        floor,
+        request,
+        group='floor: While as calcfunctions',
+        n=n,
+        rounds=RUN_ROUNDS[n],
+        make=None,
+        action=lambda: floor.calcfunction_while(n),
+    )
+    assert result.value == n
+    # Every round (the database is emptied before the case only) made n + 1 processes of each function.
+    labels = [node.process_label for node in orm.QueryBuilder().append(orm.CalcFunctionNode).all(flat=True)]
+    rounds = len(labels) // (2 * (n + 1))
+    assert rounds >= 1
+    assert sorted(set(labels)) == ['add_calcfunction', 'op_lt']
+    assert labels.count('op_lt') == labels.count('add_calcfunction') == rounds * (n + 1)
 
 
 @pytest.mark.parametrize('n', PYTHONJOB_N_VALUES)

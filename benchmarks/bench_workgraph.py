@@ -15,7 +15,14 @@ Groups and what one round times:
   once), for ``X`` a plain ``@task`` function, a ``calcfunction`` (one child process each) or a ``PythonJob`` (a
   CalcJob on ``localhost`` running the function in a new interpreter);
 - ``run: While of n iterations``: ``wg.run()`` of a ``While`` zone whose body, one plain ``@task`` addition, runs
-  ``n`` times (and its condition ``n + 1`` times).
+  ``n`` times (and its condition ``n + 1`` times);
+- ``run: Map of @task`` / ``run: Map of PythonJob``: ``wg.run()`` of a ``Map`` zone over a dict of ``n`` items whose
+  body is one addition ``add(x=m.value, y=1)`` (a plain ``@task`` or a ``PythonJob``), the results gathered into the
+  graph output ``res``.
+
+The large-value groups are in ``bench_large_values.py``, run next to this file. An implementation that cannot build a
+group's graph at all (our ``Map`` before it existed: ``NotImplementedError``) has its cases recorded as *not
+available* rather than failed.
 
 Like for like: both packages do the same work with the same provenance in each group, and ``bench_floor.py`` times
 what aiida-core alone needs for that provenance (the *floor*, see ``compare.FLOORS`` for which floor goes with which
@@ -30,11 +37,12 @@ from typing import Any
 
 import pytest
 from budget import BudgetTracker
-from measure import measure, stored_sizes, value_of
+from measure import checked, measure, stored_sizes, value_of
 from sizes import sizes
 
 N_VALUES = sizes(10, 100, 1000)
 PYTHONJOB_N_VALUES = sizes(1, 10, 100, 1000)
+MAP_PYTHONJOB_N_VALUES = sizes(10, 100, 1000)
 BUILD_ROUNDS = {10: 20, 100: 10, 1000: 3}
 SAVE_ROUNDS = {10: 5, 100: 3, 1000: 1}
 RUN_ROUNDS = {1: 3, 10: 3, 100: 1, 1000: 1}
@@ -146,10 +154,11 @@ def test_run_tasks(
         action=lambda wg: wg.run(),
     )
     expected = [n] if shape == 'chain' else list(range(1, n + 1))
-    for wg in graphs:
-        assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        names = [f'add{n - 1}'] if shape == 'chain' else [f'add{i}' for i in range(n)]
-        assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected
+    with checked(benchmark, budget, request, group=RUN_GROUPS[(kind, shape)], n=n):
+        for wg in graphs:
+            assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
+            names = [f'add{n - 1}'] if shape == 'chain' else [f'add{i}' for i in range(n)]
+            assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected
 
 
 @pytest.mark.parametrize('n', N_VALUES)
@@ -173,9 +182,88 @@ def test_run_while(
         make=lambda: workload.build_while(n),
         action=lambda wg: wg.run(),
     )
-    for wg in graphs:
-        assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        assert value_of(wg.tasks['add1'].outputs.result.value) == n
+    with checked(benchmark, budget, request, group='run: While of n iterations', n=n):
+        for wg in graphs:
+            assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
+            assert value_of(wg.tasks['add1'].outputs.result.value) == n
+            assert wg.process.outputs.result.value == n
+            # The provenance: one process per condition evaluation (n true, one false) and per addition (n in the loop,
+            # one after it).
+            assert called_labels(wg.process) == {'op_lt': n + 1, 'add': n + 1}
+
+
+MAP_GROUPS = {False: 'run: Map of @task', True: 'run: Map of PythonJob'}
+
+
+@pytest.mark.parametrize('n', N_VALUES)
+def test_run_map(
+    benchmark: Any,
+    budget: BudgetTracker,
+    workload: ModuleType,
+    request: pytest.FixtureRequest,
+    clean_profile: Any,
+    n: int,
+) -> None:
+    """``wg.run()`` of a ``Map`` zone over ``n`` items whose body is one plain ``@task`` addition."""
+    run_map(benchmark, budget, workload, request, n, code=None)
+
+
+@pytest.mark.parametrize('n', MAP_PYTHONJOB_N_VALUES)
+def test_run_map_pythonjob(
+    benchmark: Any,
+    budget: BudgetTracker,
+    workload: ModuleType,
+    request: pytest.FixtureRequest,
+    python_code: Any,
+    n: int,
+) -> None:
+    """``wg.run()`` of a ``Map`` zone over ``n`` items whose body is one ``PythonJob`` addition on ``localhost``."""
+    run_map(benchmark, budget, workload, request, n, code=python_code)
+
+
+def run_map(
+    benchmark: Any, budget: BudgetTracker, workload: ModuleType, request: pytest.FixtureRequest, n: int, code: Any
+) -> None:
+    """Time ``wg.run()`` of ``workload.build_map(n, code)`` and check the gathered results and the provenance.
+
+    :raises pytest.skip.Exception: also if the implementation cannot build a ``Map`` (recorded as not available).
+    """
+    group = MAP_GROUPS[code is not None]
+    try:
+        workload.build_map(1, code)
+    except NotImplementedError as error:
+        budget.unavailable(group, n, request.node.name, f'{type(error).__name__}: {error}')
+    graphs = measure(
+        benchmark,
+        budget,
+        workload,
+        request,
+        group=group,
+        n=n,
+        rounds=RUN_ROUNDS[n],
+        make=lambda: workload.build_map(n, code),
+        action=lambda wg: wg.run(),
+    )
+    expected = {f'k{i}': i + 1 for i in range(n)}
+    with checked(benchmark, budget, request, group=group, n=n):
+        for wg in graphs:
+            node = wg.process
+            assert node.is_finished_ok, f'exit status {node.exit_status}: {node.exit_message}'
+            # The gathered results are outputs of the process node, one per item (links ``res__k{i}``).
+            gathered = node.outputs.res
+            assert {key: gathered[key].value for key in gathered} == expected
+            # The provenance: one process per item (a CalcFunctionNode for a plain task, a CalcJob for a PythonJob).
+            kinds = {type(child).__name__ for child in node.called}
+            assert len(node.called) == n, f'{len(node.called)} processes called for {n} items'
+            assert kinds == ({'CalcJobNode'} if code is not None else {'CalcFunctionNode'}), kinds
+
+
+def called_labels(node: Any) -> dict[str, int]:
+    """Return ``{process label: count}`` of the processes ``node`` called directly."""
+    labels: dict[str, int] = {}
+    for child in node.called:
+        labels[child.process_label] = labels.get(child.process_label, 0) + 1
+    return labels
 
 
 @pytest.mark.parametrize('n', PYTHONJOB_N_VALUES)
@@ -206,7 +294,8 @@ def test_run_pythonjobs(
         action=lambda wg: wg.run(),
     )
     expected = [n] if shape == 'chain' else list(range(1, n + 1))
-    for wg in graphs:
-        assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
-        names = [f'job{n - 1}'] if shape == 'chain' else [f'job{i}' for i in range(n)]
-        assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected
+    with checked(benchmark, budget, request, group=f'run: {shape} of PythonJob', n=n):
+        for wg in graphs:
+            assert wg.process.is_finished_ok, f'exit status {wg.process.exit_status}: {wg.process.exit_message}'
+            names = [f'job{n - 1}'] if shape == 'chain' else [f'job{i}' for i in range(n)]
+            assert [value_of(wg.tasks[name].outputs.result.value) for name in names] == expected

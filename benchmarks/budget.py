@@ -7,7 +7,8 @@ with a single point). A case is skipped when that estimate is above the budget, 
 already ran out of budget. Neither implementation scales better than linearly, so the *linear* extrapolation is a
 lower bound of the time of a skipped case; that lower bound is what the record keeps. A case that runs and runs out
 of budget is stopped cooperatively by the task functions (see ``workload.Deadline``) and recorded as such; cases whose
-work cannot be stopped (``save``, PythonJobs) rely on the estimate alone.
+work cannot be stopped (``save``, PythonJobs) rely on the estimate alone. A case whose checks failed (the work was not
+done right: see ``measure.checked``) is recorded as failed, and the larger ``n`` of its group are not run.
 
 Nothing here imports AiiDA or ``aiida_workgraph``.
 """
@@ -45,14 +46,18 @@ class BudgetTracker:
     :ivar seconds: the time budget of one round of one case.
     :ivar measured: ``{group: [(n, fastest round in seconds), ...]}``.
     :ivar exceeded: ``{group: smallest n that ran out of budget}``.
+    :ivar failed_at: ``{group: smallest n whose checks failed}``.
     :ivar not_measured: one record per case without a valid measurement: ``group``, ``n``, ``test``, ``reason`` and
         ``at_least_seconds``, a lower bound of the time of one round (the budget for a stopped case; the linear
-        extrapolation for a skipped one).
+        extrapolation for a skipped one; ``None`` for a case the implementation does not have, see
+        :meth:`unavailable`, for a case that failed its checks, see :meth:`failed`, and for the larger ``n`` of its
+        group).
     """
 
     seconds: float
     measured: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     exceeded: dict[str, int] = field(default_factory=dict)
+    failed_at: dict[str, int] = field(default_factory=dict)
     not_measured: list[dict[str, Any]] = field(default_factory=list)
 
     def estimate(self, group: str, n: int) -> Estimate | None:
@@ -84,8 +89,11 @@ class BudgetTracker:
     def before(self, group: str, n: int, test: str) -> None:
         """Skip the case (and record why) if it cannot finish within the budget.
 
-        :raises pytest.skip.Exception: if a smaller ``n`` ran out of budget, or the estimate is above the budget.
+        :raises pytest.skip.Exception: if a smaller ``n`` ran out of budget or failed, or the estimate is above the
+            budget.
         """
+        if group in self.failed_at and self.failed_at[group] < n:
+            self._skip(group, n, test, f'not run: n={self.failed_at[group]} failed', None)
         if group in self.exceeded and self.exceeded[group] < n:
             n_over = self.exceeded[group]
             reason = f'not run: n={n_over} already exceeded the {self.budget_text}'
@@ -115,13 +123,31 @@ class BudgetTracker:
         self.exceeded.setdefault(group, n)
         self._skip(group, n, test, f'stopped: exceeded the {self.budget_text} ({detail})', self.seconds)
 
+    def failed(self, group: str, n: int, test: str, detail: str) -> None:
+        """Record that a case ran but failed its checks (no lower bound: its time is not that of the work)."""
+        self.failed_at.setdefault(group, n)
+        self._record(group, n, test, f'failed: {detail}', None)
+
+    def unavailable(self, group: str, n: int, test: str, detail: str) -> NoReturn:
+        """Record that the implementation under test cannot build the case at all (for example a zone it does not
+        have yet) and skip it: a case without measurement and without a lower bound (``at_least_seconds`` is ``None``).
+
+        :raises pytest.skip.Exception: always.
+        """
+        self._skip(group, n, test, f'not available: {detail}', None)
+
     @property
     def budget_text(self) -> str:
         """The budget, for messages."""
         return f'budget of {self.seconds:g} s per round'
 
-    def _skip(self, group: str, n: int, test: str, reason: str, at_least: float) -> NoReturn:
-        """Record a case without measurement, with a lower bound of its time (seconds), and skip it."""
-        record = {'group': group, 'n': n, 'test': test, 'reason': reason, 'at_least_seconds': round(at_least, 3)}
-        self.not_measured.append(record)
+    def _skip(self, group: str, n: int, test: str, reason: str, at_least: float | None) -> NoReturn:
+        """Record a case without measurement, with a lower bound of its time (seconds, or ``None``), and skip it."""
+        self._record(group, n, test, reason, at_least)
         pytest.skip(reason)
+
+    def _record(self, group: str, n: int, test: str, reason: str, at_least: float | None) -> None:
+        """Record a case without measurement, with a lower bound of its time (seconds, or ``None``)."""
+        bound = None if at_least is None else round(at_least, 3)
+        record = {'group': group, 'n': n, 'test': test, 'reason': reason, 'at_least_seconds': bound}
+        self.not_measured.append(record)

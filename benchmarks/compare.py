@@ -37,6 +37,12 @@ GROUP_ORDER = (
     'run: chain of PythonJob',
     'run: fan-out of PythonJob',
     'run: While of n iterations',
+    'run: Map of @task',
+    'run: Map of PythonJob',
+    'large value: task input',
+    'large value: graph input',
+    'large value: ctx',
+    'large value: result passed on',
 )
 # The floor groups of each engine group: what aiida-core alone needs for the same provenance (bench_floor.py). The
 # first is the one of the "ours / floor" column; all of them are drawn in the group's plot.
@@ -48,6 +54,10 @@ FLOORS = {
     'run: fan-out of calcfunction': ('floor: fan-out of calcfunction',),
     'run: chain of PythonJob': ('floor: chain of PythonJob',),
     'run: fan-out of PythonJob': ('floor: fan-out of PythonJob',),
+    'run: While of n iterations': ('floor: While as calcfunctions',),
+    # A Map over n items records one process per item, like a fan-out of n tasks.
+    'run: Map of @task': ('floor: fan-out of calcfunction', 'floor: fan-out of PyFunction'),
+    'run: Map of PythonJob': ('floor: fan-out of PythonJob',),
 }
 FLOOR_ORDER = tuple(dict.fromkeys(floor for floors in FLOORS.values() for floor in floors))
 # Earlier names of groups, so that results files written before a rename still read.
@@ -94,6 +104,10 @@ class Results:
         record = self.missing.get(key)
         if record is None:
             return 'n/a' if self.available else 'not run'
+        if record.get('at_least_seconds') is None:
+            # No lower bound: 'not available' (the implementation cannot build the case), 'failed' (it ran and failed
+            # its checks) or 'not run' (a smaller n of the group failed); the reason is in the list below the tables.
+            return record['reason'].split(':', 1)[0]
         bound = format_seconds(record['at_least_seconds'])
         if record['reason'].startswith('stopped'):
             bench = self.cases.get(key, {})
@@ -104,7 +118,8 @@ class Results:
     def lower_bound(self, key: tuple[str, int]) -> float | None:
         """A lower bound of the time of a case that was not measured, else ``None``."""
         record = self.missing.get(key)
-        return float(record['at_least_seconds']) if record else None
+        bound = record.get('at_least_seconds') if record else None
+        return float(bound) if bound is not None else None
 
     def environment(self) -> list[str]:
         """Markdown bullet lines describing where and with what the results were measured."""

@@ -41,12 +41,16 @@ PACKAGES = ('aiida-workgraph', 'aiida-core', 'node-graph', 'aiida-pythonjob', 'p
 
 
 def implementation() -> str:
-    """Return ``ours`` if ``aiida_workgraph`` comes from this repository, else ``upstream`` (or ``$BENCH_IMPL``)."""
+    """Return ``ours`` if ``aiida_workgraph`` comes from this repository's ``src``, else ``upstream`` (or
+    ``$BENCH_IMPL``).
+
+    (``src``, not the whole repository: upstream's environment, ``.venv-upstream``, is inside the repository too.)
+    """
     if os.environ.get('BENCH_IMPL'):
         return os.environ['BENCH_IMPL']
     spec = importlib.util.find_spec('aiida_workgraph')
     origin = pathlib.Path(spec.origin).resolve() if spec and spec.origin else None
-    return 'ours' if origin is not None and REPOSITORY in origin.parents else 'upstream'
+    return 'ours' if origin is not None and REPOSITORY / 'src' in origin.parents else 'upstream'
 
 
 def broker_backend() -> str | None:

@@ -11,7 +11,12 @@ once a profile is loaded (from a fixture), like ``workload``.
 - :func:`pyfunction_chain` / :func:`pyfunction_fanout`: ``n`` bare aiida-pythonjob ``PyFunction`` processes (the
   process a plain ``@task`` function is recorded as), chained or independent;
 - :func:`pythonjob_chain` / :func:`pythonjob_fanout`: ``n`` bare ``PythonJob`` processes, one after the other or all
-  at once on the runner's event loop.
+  at once on the runner's event loop;
+- :func:`calcfunction_while`: the provenance of a ``While`` of ``n`` iterations: a Python ``while`` loop whose
+  condition is a bare calcfunction ``op_lt`` and whose body is :func:`add_calcfunction` (``n + 1`` calls of each).
+
+The ``Map`` groups have no floor of their own: a ``Map`` over ``n`` items records what the fan-outs record, one
+process per item, so the fan-out floors are theirs (``compare.FLOORS``).
 
 The calcfunction and the timed loops check the :data:`DEADLINE` like the engines' task functions do.
 """
@@ -35,6 +40,13 @@ def add_calcfunction(x, y):
     """Add two AiiDA numbers: one ``CalcFunctionNode`` with its input and output links per call."""
     DEADLINE.check()
     return x + y
+
+
+@calcfunction
+def op_lt(x, y):
+    """Return whether ``x < y`` as a ``Bool``: the condition process of a ``While`` iteration."""
+    DEADLINE.check()
+    return orm.Bool(x.value < y.value)
 
 
 def add_numbers(x, y):
@@ -102,6 +114,19 @@ def calcfunction_chain(n: int) -> Any:
 def calcfunction_fanout(n: int) -> list[Any]:
     """Call :func:`add_calcfunction` ``n`` times on independent inputs ``(i, 1)``; return the results."""
     return [add_calcfunction(orm.Int(i), orm.Int(1)) for i in range(n)]
+
+
+def calcfunction_while(n: int) -> Any:
+    """Run the processes of a ``While`` of ``n`` iterations as bare calcfunctions; return the final value (``n``).
+
+    Each iteration is :func:`op_lt` ``(counter, n)`` then :func:`add_calcfunction` ``(counter, 1)``; the condition
+    runs once more (false) and one ``add_calcfunction(counter, 0)`` follows the loop, as the engine groups' graph
+    does: ``n + 1`` processes of each function.
+    """
+    counter, limit = orm.Int(0), orm.Int(n)
+    while op_lt(counter, limit).value:
+        counter = add_calcfunction(counter, orm.Int(1))
+    return add_calcfunction(counter, orm.Int(0))
 
 
 def pyfunction_inputs(x: Any) -> dict[str, Any]:

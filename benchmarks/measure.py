@@ -11,6 +11,7 @@ and ``compare.py --profiles`` shows the profile of the largest ``n`` of each gro
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import json
@@ -18,7 +19,7 @@ import os
 import pathlib
 import pstats
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -124,6 +125,32 @@ def measure(
     if benchmark.stats is not None:  # None with --benchmark-disable: the rounds ran, untimed
         budget.after(group, n, benchmark.stats.stats.min)
     return built if make else [result]
+
+
+@contextlib.contextmanager
+def checked(
+    benchmark: Any, budget: BudgetTracker, request: pytest.FixtureRequest, *, group: str, n: int
+) -> Iterator[None]:
+    """Run the checks of a measured case (the ``assert`` statements in the ``with`` block).
+
+    If one fails (or reading what it checks raises), the case is recorded as failed (``BudgetTracker.failed``: its
+    time is not shown as a measurement, and the larger ``n`` of the group are not run) and the test fails. For upstream
+    aiida-workgraph, whose failures are results to report rather than errors of this suite, the test is marked as an
+    expected failure (``xfail``) instead, so that a run of upstream does not end with a failure status because of
+    upstream's own limits (for example its ``While`` of 100 iterations, which ends in a ``RecursionError``).
+
+    :raises Exception: what a check of our package raised (an ``AssertionError``, or the error of reading a result).
+    """
+    try:
+        yield
+    except Exception as error:
+        message = str(error).strip().splitlines() or ['']
+        detail = f'{type(error).__name__}: {message[0]}'[:300]
+        benchmark.extra_info['status'] = 'failed'
+        budget.failed(group, n, request.node.name, detail)
+        if request.getfixturevalue('implementation_name') == 'upstream':
+            pytest.xfail(f'upstream failed: {detail}')
+        raise
 
 
 def value_of(socket_value: Any) -> Any:

@@ -5,8 +5,8 @@ without a loaded AiiDA profile: import it only from inside a test or fixture (se
 the top of a benchmark file.
 
 Only the public API shared by both implementations is used: ``WorkGraph``, ``task``, ``task.calcfunction``,
-``task.pythonjob``, ``WorkGraph.add_task``, sockets (``task.outputs.result``), ``with WorkGraph() as wg:``, ``run()``
-and ``save()``.
+``task.pythonjob``, ``WorkGraph.add_task``, sockets (``task.outputs.result``), ``with WorkGraph() as wg:``, the zones
+``While`` and ``Map`` (``Map(source)``, ``m.value``, ``m.gather``), ``run()`` and ``save()``.
 
 The task functions check a *deadline* (see :class:`deadline.Deadline`): once the time budget of a benchmark case has
 passed, the next task raises :class:`deadline.BudgetExceeded`. Both engines treat that as an ordinary failed task and
@@ -21,7 +21,7 @@ from typing import Any
 
 from deadline import Deadline
 
-from aiida_workgraph import While, WorkGraph, task
+from aiida_workgraph import Map, While, WorkGraph, task
 
 DEADLINE = Deadline()
 MODULE = __name__
@@ -116,6 +116,31 @@ def build_while(n: int) -> WorkGraph:
         with While(wg.ctx.n < n, max_iterations=n + 1):
             wg.ctx.n = add(x=wg.ctx.n, y=1).result
         wg.outputs.result = add(x=wg.ctx.n, y=0).result
+    return wg
+
+
+def map_source(n: int) -> dict[str, int]:
+    """Return the source of the ``Map`` groups: ``{'k0': 0, 'k1': 1, ...}`` (upstream 0.9.0 maps over a dict)."""
+    return {f'k{i}': i for i in range(n)}
+
+
+def build_map(n: int, code: Any = None) -> WorkGraph:
+    """Return a graph whose ``Map`` zone runs ``add(x=value, y=1)`` once per item of :func:`map_source` ``(n)``.
+
+    The results are gathered into the zone output ``res`` (one entry per item, ``i + 1`` for the item ``k{i}``),
+    exposed as the graph output ``res``.
+
+    :param code: run the body as the ``PythonJob`` :func:`add_pythonjob` with this code, instead of the plain ``@task``
+        :func:`add`.
+    """
+    with WorkGraph(f'map_{n}') as wg:
+        with Map(map_source(n)) as zone:
+            if code is None:
+                result = add(x=zone.value, y=1).result
+            else:
+                result = add_pythonjob(x=zone.value, y=1, code=code, register_pickle_by_value=True).result
+            zone.gather({'res': result})
+        wg.outputs.res = zone.outputs.res
     return wg
 
 

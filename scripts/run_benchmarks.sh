@@ -9,10 +9,10 @@
 #    is made with the same base interpreter and gets `aiida-workgraph==0.9.0` from PyPI, with aiida-core, node-graph,
 #    aiida-pythonjob, plumpy, pytest and pytest-benchmark pinned to the versions in our environment, so that only the
 #    workgraph package differs.
-# 2. benchmarks/bench_workgraph.py runs under each interpreter in turn (both packages are imported as
-#    `aiida_workgraph`), writing benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json); then
-#    benchmarks/bench_floor.py (aiida-core alone: the floor of each group) runs once, with our interpreter, into
-#    benchmarks/results/floor.json.
+# 2. The engine files, benchmarks/bench_workgraph.py and benchmarks/bench_large_values.py, run under each interpreter
+#    in turn, in one pytest session each (both packages are imported as `aiida_workgraph`), writing
+#    benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json); then benchmarks/bench_floor.py
+#    (aiida-core alone: the floor of each group) runs once, with our interpreter, into benchmarks/results/floor.json.
 # 3. benchmarks/compare.py prints the side-by-side report, draws one plot per group into docs/plots/<marker>/ and
 #    writes both into docs/benchmarks.md (with the profiles of benchmarks/results/profiles, if any).
 #
@@ -22,11 +22,13 @@
 #
 # Settings: BENCH_BUDGET (seconds per round of one case, default 60; cases that cannot fit are skipped or stopped
 # and reported as such), BENCH_BROKER (the profile's broker: none (default) or core.zeromq), BENCH_RESULTS_DIR
-# (default benchmarks/results) and BENCH_DOCS_MARKER (the block of docs/benchmarks.md to write, default `results`:
-# the lines <!-- results:start --> and <!-- results:end -->; the plots go to docs/plots/<marker>). Everything a run
+# (default benchmarks/results), BENCH_DOCS_MARKER (the block of docs/benchmarks.md to write, default `results`:
+# the lines <!-- results:start --> and <!-- results:end -->; the plots go to docs/plots/<marker>) and BENCH_DOCS_PAGE
+# (the page to write into, default docs/benchmarks.md; the plots go to plots/<marker> next to it). Everything a run
 # writes besides the results stays in $BENCH_RUN_DIR (default .ci-work/benchmarks, emptied first): AIIDA_PATH,
-# pytest's --basetemp. Your AiiDA configuration is never touched. Exit status: non-zero if a benchmark failed (a failed
-# check, not a slow case).
+# pytest's --basetemp. Your AiiDA configuration is never touched. Exit status: non-zero if a benchmark of ours or of
+# the floor failed (a failed check, not a slow case); upstream's failed checks are results, reported as `failed`
+# (pytest's xfail), not failures of the run.
 #
 # The long run of docs/benchmarks.md (save, and the n=100 chains, with a budget that fits upstream):
 #   BENCH_BUDGET=900 BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long \
@@ -50,6 +52,7 @@ UPSTREAM_VENV="${UPSTREAM_VENV:-$REPO_ROOT/.venv-upstream}"
 RUN_DIR="${BENCH_RUN_DIR:-$REPO_ROOT/.ci-work/benchmarks}"
 RESULTS_DIR="${BENCH_RESULTS_DIR:-$REPO_ROOT/benchmarks/results}"
 DOCS_MARKER="${BENCH_DOCS_MARKER:-results}"
+DOCS_PAGE="${BENCH_DOCS_PAGE:-$REPO_ROOT/docs/benchmarks.md}"
 export BENCH_BUDGET="${BENCH_BUDGET:-60}"
 export BENCH_BROKER="${BENCH_BROKER:-none}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -96,15 +99,22 @@ EOF
     printf '%s\n' "$want" >"$stamp"
 }
 
-# run_impl LABEL PYTHON JSON FILE [PYTEST ARGS...]: run one benchmark file with one interpreter into JSON.
+# run_impl LABEL PYTHON JSON FILE... -- [PYTEST ARGS...]: run benchmark files with one interpreter, in one pytest
+# session (one time budget tracker, one JSON file).
 run_impl() {
-    local impl="$1" python="$2" json="$3" file="$4"
-    shift 4
+    local impl="$1" python="$2" json="$3"
+    shift 3
+    local files=()
+    while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+        files+=("$1")
+        shift
+    done
+    shift || true # the --
     mkdir -p "$RUN_DIR/$impl/aiida" "$RUN_DIR/$impl/basetemp"
     log "$impl: $("$python" -c 'from importlib.metadata import version; print("aiida-workgraph", version("aiida-workgraph"))')," \
-        "$file, budget ${BENCH_BUDGET} s per round, broker ${BENCH_BROKER}"
+        "${files[*]}, budget ${BENCH_BUDGET} s per round, broker ${BENCH_BROKER}"
     local start=$SECONDS status=0
-    AIIDA_PATH="$RUN_DIR/$impl/aiida" BENCH_IMPL="$impl" "$python" -m pytest "$file" \
+    AIIDA_PATH="$RUN_DIR/$impl/aiida" BENCH_IMPL="$impl" "$python" -m pytest "${files[@]}" \
         -o python_files='bench_*.py' -p no:cacheprovider --basetemp="$RUN_DIR/$impl/basetemp" -W ignore \
         --benchmark-json="$json" --benchmark-columns=min,median,max,rounds \
         --benchmark-sort=name "$@" </dev/null || status=$?
@@ -112,35 +122,36 @@ run_impl() {
     return "$status"
 }
 
-ENGINE_FILE=benchmarks/bench_workgraph.py
+ENGINE_FILES=(benchmarks/bench_workgraph.py benchmarks/bench_large_values.py)
 FLOOR_FILE=benchmarks/bench_floor.py
 PROFILES_DIR="$RESULTS_DIR/profiles"
 
 overall=0
 if [ "$MODE" = both ] || [ "$MODE" = ours ]; then
     ensure_ours
-    run_impl ours "$OURS_VENV/bin/python" "$RESULTS_DIR/ours.json" "$ENGINE_FILE" "$@" || overall=1
+    run_impl ours "$OURS_VENV/bin/python" "$RESULTS_DIR/ours.json" "${ENGINE_FILES[@]}" -- "$@" || overall=1
 fi
 if [ "$MODE" = both ] || [ "$MODE" = upstream ]; then
     ensure_ours
     ensure_upstream
-    run_impl upstream "$UPSTREAM_VENV/bin/python" "$RESULTS_DIR/upstream.json" "$ENGINE_FILE" "$@" || overall=1
+    run_impl upstream "$UPSTREAM_VENV/bin/python" "$RESULTS_DIR/upstream.json" "${ENGINE_FILES[@]}" -- "$@" \
+        || overall=1
 fi
 if [ "$MODE" = both ] || [ "$MODE" = floor ]; then
     ensure_ours
-    run_impl floor "$OURS_VENV/bin/python" "$RESULTS_DIR/floor.json" "$FLOOR_FILE" "$@" || overall=1
+    run_impl floor "$OURS_VENV/bin/python" "$RESULTS_DIR/floor.json" "$FLOOR_FILE" -- "$@" || overall=1
 fi
 if [ "$MODE" = profile ]; then
     # Profiled rounds are slower: their timings go to $RUN_DIR and are not kept, only the profiles are.
     ensure_ours
     rm -rf "$PROFILES_DIR"
-    for file in "$ENGINE_FILE" "$FLOOR_FILE"; do
+    for file in "${ENGINE_FILES[@]}" "$FLOOR_FILE"; do
         BENCH_PROFILE_DIR="$PROFILES_DIR" run_impl "ours-profile" "$OURS_VENV/bin/python" \
-            "$RUN_DIR/profile-$(basename "$file" .py).json" "$file" "$@" || overall=1
+            "$RUN_DIR/profile-$(basename "$file" .py).json" "$file" -- "$@" || overall=1
     done
 fi
 ensure_ours
 "$OURS_VENV/bin/python" benchmarks/compare.py --ours "$RESULTS_DIR/ours.json" --upstream "$RESULTS_DIR/upstream.json" \
-    --floor "$RESULTS_DIR/floor.json" --docs docs/benchmarks.md --marker "$DOCS_MARKER" \
-    --plots "docs/plots/$DOCS_MARKER" --profiles "$PROFILES_DIR"
+    --floor "$RESULTS_DIR/floor.json" --docs "$DOCS_PAGE" --marker "$DOCS_MARKER" \
+    --plots "$(dirname "$DOCS_PAGE")/plots/$DOCS_MARKER" --profiles "$PROFILES_DIR"
 exit "$overall"

@@ -1,7 +1,7 @@
 """Large values in every place cost time linear in their size: a list of 10^5 ints as a task input, a graph input,
 a ``ctx`` value, a calcfunction input, or returned by a task and passed on.
 
-Timings are not asserted (see ``benchmarks/test_large_values_bench.py`` for them); what is asserted is machine
+Timings are not asserted (see ``benchmarks/bench_large_values.py`` for them); what is asserted is machine
 independent: the graph finishes with the right result, and a ``List`` node is read a constant number of times in the
 whole run, not once per item (aiida-core's ``WorkChain._store_nodes``, run before every checkpoint, reads a ``List``
 in the context item by item, each read reloading and copying the whole list: quadratic, with a query per item).
