@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aiida import orm
 from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
 
-from aiida_workgraph import WorkGraph, task
+from aiida_workgraph import WorkGraph, spec, task
 from aiida_workgraph.engine.workgraph_engine import WorkGraphEngine
 
 RELEASE_TIMEOUT = 120
@@ -80,6 +80,33 @@ def held_graph(code: orm.AbstractCode, release: str, name: str = 'held') -> Work
 
 HELD_GRAPH_RESULTS = {'job': 30, 'last': 42}
 """The graph outputs of :func:`held_graph`."""
+
+
+def held_map_graph(n: int, release: str, name: str = 'held_map') -> WorkGraph:
+    """A ``Map`` over ``n`` items ``{'i<k>': k}`` that stops in the middle until the file ``release`` exists.
+
+    Each item runs ``add`` (``k + 1``), then ``hold`` (:func:`hold_until_released`); the map gathers ``hold`` as
+    ``res`` and ``sum`` adds them up (``n * (n + 1) / 2``). The engine runs one plain task per step, the ``add`` of
+    every item first, so a process killed while the first ``hold`` waits has finished all ``add`` instances and
+    none of the ``hold`` instances.
+    """
+    from aiida_workgraph import Map
+
+    with WorkGraph(name) as wg:
+        with Map({f'i{k}': k for k in range(n)}) as items:
+            plus_one = add(x=items.value, y=1).result
+            items.gather(
+                {'res': hold_until_released(x=plus_one, release=release, metadata={'call_link_label': 'hold'}).result}
+            )
+        wg.outputs.res = items.outputs.res
+        wg.outputs.sum = total_of(values=items.outputs.res).result
+    return wg
+
+
+@task
+def total_of(values: Annotated[dict, spec.dynamic(Any)]) -> Any:
+    """Return the sum of a gathered namespace."""
+    return sum(values.values())
 
 
 class UnsafeStateEngine(WorkGraphEngine):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiida_workgraph import spec, task
 
@@ -149,3 +149,22 @@ def fail_at(x: Any, at: Any) -> Any:
     if x == at:
         raise ValueError(f'fail_at reached {at}')
     return x + 1
+
+
+@task
+def total(values: Annotated[dict, spec.dynamic(Any)], start: Any = 0) -> Any:
+    """``start`` plus the sum of a gathered namespace of numbers."""
+    return start + sum(values.values())
+
+
+@task.graph(outputs=spec.namespace(res=spec.dynamic(Any), total=Any))
+def map_with_jobs(source: Annotated[dict, spec.dynamic(Any)], code: Any) -> dict[str, Any]:
+    """A map whose items each run an ``ArithmeticAddCalculation`` (``v + v``) on ``code``, then add 1; and the total."""
+    from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
+
+    from aiida_workgraph import Map
+
+    with Map(source) as items:
+        job = task(ArithmeticAddCalculation)(x=items.value, y=items.value, code=code)
+        items.gather({'res': add(x=job.sum, y=1).result})
+    return {'res': items.outputs.res, 'total': total(values=items.outputs.res).result}

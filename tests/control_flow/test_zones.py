@@ -121,16 +121,17 @@ def test_load_reads_zone_states() -> None:
     assert states(loaded)['if_zone'] == 'FINISHED'
 
 
-def test_zones_need_a_graph_and_map_is_not_available() -> None:
-    """Outside a graph context a zone has nowhere to go; Map raises NotImplementedError."""
+def test_zones_need_a_graph() -> None:
+    """Outside a graph context a zone has nowhere to go."""
     with pytest.raises(RuntimeError, match='inside a `with WorkGraph'):
         with Zone():
             pass
     with pytest.raises(RuntimeError, match='inside a `with WorkGraph'):
         with While(None):
             pass
-    with pytest.raises(NotImplementedError, match='Map is not available'):
-        Map(None)
+    with pytest.raises(RuntimeError, match='inside a `with WorkGraph'):
+        with Map({}):
+            pass
 
 
 @pytest.mark.daemon

@@ -26,6 +26,9 @@ BUILTIN = {
     'aiida_dict': (['value'], ['result']),
     'aiida_process': ([], []),
     'any': ([], []),
+    'map_zone': (['source'], []),
+    'map_item': ([], ['key', 'value']),
+    'gather_item': ([], []),
     'test_add': (['x', 'y', 't'], ['result']),
     'test_sum_diff': (['x', 'y', 't'], ['sum', 'diff']),
     'test_arithmetic_multiply_add': (['x', 'y', 'z', 'code'], ['result']),
@@ -46,6 +49,17 @@ def test_builtin_identifier_resolves(name: str) -> None:
     assert user_sockets(node.inputs) == inputs
     assert user_sockets(node.outputs) == outputs
     assert f'workgraph.{name}' in {ep.name for ep in entry_points().select(group='aiida_workgraph.task')}
+
+
+def test_subgraph_task_class_has_upstreams_path_and_entry_point() -> None:
+    """A task made from a ``WorkGraph`` is ``aiida_workgraph.tasks.subgraph_task.SubGraphTask``, as upstream's."""
+    from aiida_workgraph.tasks.subgraph_task import SubGraphTask
+
+    sub = WorkGraph('sub', inputs=['x'], outputs=['y'])
+    wg = WorkGraph('top')
+    assert isinstance(wg.add_task(sub, name='inner'), SubGraphTask)
+    entry = {ep.name: ep for ep in entry_points().select(group='aiida_workgraph.task')}['workgraph.subgraph_task']
+    assert entry.load() is SubGraphTask
 
 
 def test_builtin_task_classes() -> None:

@@ -1,14 +1,18 @@
-"""Control-flow zones: ``Zone()``, ``If(condition)`` and ``While(condition)``; ``Map`` is not available yet.
+"""Control-flow zones: ``Zone()``, ``If(condition)``, ``While(condition)`` and ``Map(source)``.
 
 Inside ``with If(condition):`` (or ``Zone()``, ``While(...)``) in a graph context, every task added by calling a task
 handle (and every comparison task such as ``x > 0``) belongs to the zone. The zone is a task of the graph: it waits
 for all that its tasks depend on outside it, then opens (for ``If``: the condition is read); its tasks wait for it.
 Tasks of an ``If`` whose condition does not hold end ``NOT_TAKEN``, as does every task that needs a value from them.
 A ``While`` runs its tasks again, and its condition tasks before each iteration, as long as the condition holds.
+A ``Map`` runs its tasks once per item of its source (a dict): inside it, ``map_zone.key`` and ``map_zone.value`` are
+the item, and ``map_zone.gather({'name': socket})`` makes ``map_zone.outputs.name`` the ``{key: value}`` of that socket
+over all items.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -16,11 +20,10 @@ from typing import Annotated, Any
 from node_graph.task import ChildTaskSet
 from node_graph.task_spec import TaskSpec
 
-from ..socket_spec import SocketSpec, namespace
+from ..socket_spec import SocketSpec, dynamic, namespace
+from ..tasks.kinds.map import GATHER_ITEM, MAP, MAP_ITEM
 from ..tasks.kinds.zones import DEFAULT_MAX_ITERATIONS, IF, WHILE, ZONE
 from .task import Task
-
-_MESSAGE = '{} is not available in this release of aiida-workgraph yet'
 
 
 class ZoneTask(Task):
@@ -84,6 +87,93 @@ class WhileTask(ZoneTask):
     )
 
 
+class MapItemTask(Task):
+    """The item of a map zone, read by the tasks inside it: outputs ``key`` and ``value``."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.map_item',
+        task_type=MAP_ITEM,
+        catalog='Control',
+        inputs=namespace(),
+        outputs=namespace(key=Any, value=Any),
+        base_class_path='aiida_workgraph.authoring.zones.MapItemTask',
+    )
+
+
+class GatherItemTask(Task):
+    """What a map zone gathers from each item: one dynamic input per gathered name."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.gather_item',
+        task_type=GATHER_ITEM,
+        catalog='Control',
+        inputs=dynamic(Any),
+        outputs=namespace(),
+        base_class_path='aiida_workgraph.authoring.zones.GatherItemTask',
+    )
+
+
+class MapTask(ZoneTask):
+    """A zone whose tasks run once per item of ``source``; its outputs are what :meth:`gather` collects per key."""
+
+    _default_spec = TaskSpec(
+        identifier='workgraph.map_zone',
+        task_type=MAP,
+        catalog='Control',
+        inputs=namespace(source=Annotated[dict, dynamic(Any)]),
+        outputs=dynamic(Any),
+        base_class_path='aiida_workgraph.authoring.zones.MapTask',
+    )
+
+    @property
+    def item_task(self) -> Task:
+        """The map's ``workgraph.map_item`` task (made, inside the map, when first asked for)."""
+        for task in self.children:
+            if isinstance(task, MapItemTask):
+                return task
+        return self.add_task(MapItemTask, name=f'{self.name}_item' if self.name != 'map_zone' else 'map_item')
+
+    @property
+    def key(self) -> Any:
+        """The key of the item (a socket to link to the tasks inside the map)."""
+        return self.item_task.outputs.key
+
+    @property
+    def value(self) -> Any:
+        """The value of the item (a socket to link to the tasks inside the map)."""
+        return self.item_task.outputs.value
+
+    @property
+    def item(self) -> Any:
+        """``item.key`` and ``item.value``; deprecated upstream in favour of :attr:`key` and :attr:`value`."""
+        warnings.warn(
+            '`Map.item` is deprecated; use `Map.key` / `Map.value` instead (`map_zone.item.value` -> `map_zone.value`)',
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.item_task.outputs
+
+    def gather(self, values: dict[str, Any]) -> Any:
+        """Collect, for each name, the socket's value of every item into ``outputs.<name>`` (``{key: value}``).
+
+        :return: the map's outputs.
+        :raises TypeError: if ``values`` is not a dict of sockets.
+        """
+        if not isinstance(values, dict):
+            raise TypeError(f'gather takes a dict {{name: socket}}, got {type(values).__name__}')
+        gather = next((task for task in self.children if isinstance(task, GatherItemTask)), None)
+        if gather is None:
+            gather = self.add_task(
+                GatherItemTask, name=f'{self.name}_gather' if self.name != 'map_zone' else 'gather_item'
+            )
+        for name, socket in values.items():
+            gather.inputs._new('workgraph.any', name)
+            gather.inputs[name] = socket
+            if name not in self.outputs:
+                self.outputs._new('workgraph.namespace', name, metadata={'dynamic': True})
+        return self.outputs
+
+
 @contextmanager
 def _zone(task_class: type[Task], **inputs: Any) -> Iterator[Any]:
     """Add a zone task to the current graph and make it the active zone inside the ``with`` block.
@@ -136,16 +226,16 @@ def While(condition: Any, max_iterations: int = DEFAULT_MAX_ITERATIONS) -> Any: 
     return _zone(WhileTask, conditions=condition, max_iterations=max_iterations)
 
 
-def _unavailable(name: str) -> Any:
-    def factory(*_args: Any, **_kwargs: Any) -> Any:
-        raise NotImplementedError(_MESSAGE.format(name))
+def Map(source: Any) -> Any:  # noqa: N802 - upstream's name
+    """A map: its tasks run once per item of ``source`` (a dict, or a socket holding one).
 
-    factory.__name__ = name
-    factory.__doc__ = f'``{name}``: raises ``NotImplementedError`` until it is implemented.'
-    return factory
+    Inside the ``with`` block, ``map_zone.key`` and ``map_zone.value`` are the item's key and value; after the tasks,
+    ``map_zone.gather({'name': socket})`` collects ``socket`` of every item into ``map_zone.outputs.name`` (a
+    ``{key: value}`` namespace). Keys name the task instances (``<key>_<task>``): letters, digits and underscores.
 
-
-Map = _unavailable('Map')
+    :raises RuntimeError: if no WorkGraph is current.
+    """
+    return _zone(MapTask, source=source)
 
 
 def restore_zone_members(graph: Any, tasks: dict[str, dict[str, Any]]) -> None:

@@ -383,8 +383,8 @@ def retry_failed_task(engine: Any, name: str, node: orm.ProcessNode) -> str | No
         why it stays failed beyond its process's failure (a handler raised or set values that cannot be kept), or
         ``''`` if no handler applies.
     """
-    plan = engine.plan.tasks[name]
-    handlers = task_handlers(plan.spec, engine.structure.get('error_handlers') or {}, name)
+    plan = engine.task(name)
+    handlers = task_handlers(plan.spec, engine.structure.get('error_handlers') or {}, plan.template.name)
     if not handlers or node.exit_status is None:
         return ''
     record = engine.graph_state.record(name)

@@ -20,6 +20,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..serialization.schema import Slot
 from ..tasks.kinds import TaskKind, get_kind
+from ..tasks.kinds.map import MAP
 from .zones import apply_zones, zone_members
 
 GRAPH_INPUTS = 'graph_inputs'
@@ -110,6 +111,10 @@ class GraphPlan:
         self.parents = {name: self._parents(plan) for name, plan in self.tasks.items()}
         self.value_parents = {name: self._value_parents(plan) for name, plan in self.tasks.items()}
         self.zone_members = zone_members(structure, self.tasks)
+        self.zone_of = {member: zone for zone, members in self.zone_members.items() for member in members}
+        self.maps = {name for name, plan in self.tasks.items() if plan.kind.name == MAP}
+        self.map_chain = {name: self._map_chain(name) for name in self.tasks}
+        self._check_map_links()
         self.loop_conditions = apply_zones(self)
         self.children: dict[str, set[str]] = defaultdict(set)
         for name, parents in self.parents.items():
@@ -129,6 +134,30 @@ class GraphPlan:
     def _value_parents(self, plan: TaskPlan) -> set[str]:
         """The tasks a task takes a value from through a link (not through ``ctx``, not ``_wait`` links)."""
         return {link.from_task for link in plan.incoming if link.from_task in self.tasks and self.is_value_link(link)}
+
+    def _map_chain(self, name: str) -> tuple[str, ...]:
+        """The ``Map`` zones around task ``name``, outer first."""
+        chain = []
+        while name in self.zone_of:
+            name = self.zone_of[name]
+            if name in self.maps:
+                chain.append(name)
+        return tuple(reversed(chain))
+
+    def _check_map_links(self) -> None:
+        """Refuse a value link from a task inside a ``Map`` to a task outside it: there is one value per item.
+
+        :raises ValueError: naming the link and the map.
+        """
+        for name, plan in self.tasks.items():
+            for link in plan.incoming:
+                source = self.map_chain.get(link.from_task, ())
+                if source and source != self.map_chain[name][: len(source)] and self.is_value_link(link):
+                    outer = next(zone for zone in source if zone not in self.map_chain[name])
+                    raise ValueError(
+                        f'task {name} takes {link.from_task}.{link.from_socket}, which has one value per item of the '
+                        f"Map zone {outer}; gather it in the map (`{outer}.gather({{...}})`) and link the map's output"
+                    )
 
     def _ctx_writers_of(self, socket: str) -> list[Link]:
         return [link for key, links in self.ctx_writers.items() for link in links if _overlaps(key, socket)]

@@ -109,7 +109,7 @@ def apply_task_action(engine: Any, action: str, tasks: list[str]) -> dict[str, s
     if action not in ACTIONS:
         return {ERROR_KEY: f'unknown task action {action!r}; use one of {", ".join(ACTIONS)}'}
     action = TaskAction(action)
-    unknown = sorted(set(tasks) - set(engine.plan.tasks))
+    unknown = sorted(set(tasks) - set(engine.instances.instances))
     if unknown:
         return {ERROR_KEY: f'WorkGraph<{engine.node.pk}> has no tasks named {", ".join(unknown)}'}
     handler = {TaskAction.PAUSE: _pause, TaskAction.PLAY: _play, TaskAction.KILL: _kill, TaskAction.RESET: _reset}
@@ -157,7 +157,7 @@ def _reset(engine: Any, name: str) -> str:
     state = engine.graph_state
     if state.record(name).state not in TERMINAL_TASK_STATES:
         return f'not reset: it is {state.record(name).state}'
-    for task in [name, *sorted(engine.plan.descendants(name))]:
+    for task in [name, *sorted(engine.instances.descendants(name))]:
         if state.record(task).state in TERMINAL_TASK_STATES:
             state.reset(task)
             engine._result_nodes.pop(task, None)

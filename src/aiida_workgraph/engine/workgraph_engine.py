@@ -22,13 +22,16 @@ from ..orm.bulk_store import BULK_STORABLE_TYPES, bulk_store
 from ..orm.transaction import atomic
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
+from ..tasks.kinds.map import MAP_ITEM
 from ..trees import as_dict, get_nested, merge_nested, set_nested
 from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .error_handlers import apply_overrides, retry_failed_task
-from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link, TaskPlan
+from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link
 from .graph_state import GraphState
 from .input_layout import engine_inputs_from_node
+from .instances import InstancePlan, Scope, TaskInstance
+from .maps import MAP_OPENED_STATES, close_maps, gathered_value, map_item_value, restore_maps
 from .restart import reuse_finished_tasks
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 from .zones import advance_loops, not_taken, open_zone
@@ -98,6 +101,32 @@ class WorkGraphEngine(Process):
         if getattr(self, '_plan', None) is None:
             self._plan = GraphPlan(self.structure)
         return self._plan
+
+    @property
+    def instances(self) -> InstancePlan:
+        """The task instances (the tasks, once per item of the opened maps around them), rebuilt when a map opens or
+        is planned again."""
+        states = self.graph_state.states()
+        opened = {name: items for name, items in self._map_items.items() if states.get(name) in MAP_OPENED_STATES}
+        signature = tuple((name, id(items)) for name, items in opened.items())  # a map opened again has new items
+        cached = self.__dict__.get('_instance_plan')
+        if cached is None or cached[0] != signature or cached[1] is not self.plan:
+            keys = {name: list(items) for name, items in opened.items()}
+            self.__dict__['_instance_plan'] = (signature, self.plan, InstancePlan(self.plan, keys))
+        return self.__dict__['_instance_plan'][2]
+
+    @property
+    def _map_items(self) -> dict[str, dict[str, orm.Data]]:
+        """The items of each opened map instance (``{key: data node}``), read again from its source after loading."""
+        return self.__dict__.setdefault('_map_item_cache', {})
+
+    def task(self, name: str) -> TaskInstance:
+        """The task instance ``name``.
+
+        :raises KeyError: if there is no such instance.
+        """
+        template, scope = self.instances.instances[name]
+        return TaskInstance(self.plan.tasks[template], name, scope)
 
     @property
     def for_daemon(self) -> bool:
@@ -213,6 +242,7 @@ class WorkGraphEngine(Process):
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.
         self._parsed_inputs = self.spec().inputs.pre_process(as_dict(inputs))
+        restore_maps(self)
         self._recover_children()
         if self._state.LABEL == ProcessState.WAITING:
             self.call_soon(self._wake)
@@ -222,7 +252,7 @@ class WorkGraphEngine(Process):
         state = self.graph_state
         state.merge_records({record: self.node.task_record(record) for record in TASK_RECORDS})
         called = called_processes(self.node)
-        for name in self.plan.order:
+        for name in self.instances.order:
             record = state.record(name)
             node = called.get(name)
             if record.state not in (TaskState.PLANNED, TaskState.RUNNING) or node is None:
@@ -284,7 +314,7 @@ class WorkGraphEngine(Process):
             self.report(f'tasks ready to run: {", ".join(newly_ready)}')
         inline_ran = False
         for name in ready:
-            task = self.plan.tasks[name]
+            task = self.task(name)
             if task.kind.inline:
                 if inline_ran:
                     continue
@@ -293,7 +323,7 @@ class WorkGraphEngine(Process):
         self._skip_blocked()
         self._write_records()
         states = state.states()
-        if scheduler.is_done(self.plan.order, self.plan.parents, states):
+        if scheduler.is_done(self.instances.order, self.instances.parents, states):
             return self._finalize()
         if self._launchable(states):
             return Continue(self._step)
@@ -326,13 +356,17 @@ class WorkGraphEngine(Process):
         return super().message_receive(comm, msg)
 
     def _launchable(self, states: dict[str, str]) -> list[str]:
-        """The ready tasks that may launch now, within the graph's ``max_number_jobs`` running processes."""
-        return scheduler.launchable(self.plan.order, self.plan.parents, states, self.structure.get('max_number_jobs'))
+        """The ready tasks that may launch now, within the graph's ``max_number_jobs`` running processes (a map whose
+        items run is not one)."""
+        limit = self.structure.get('max_number_jobs')
+        if limit is not None:
+            limit += sum(1 for name in self._map_items if states.get(name) == TaskState.RUNNING)
+        return scheduler.launchable(self.instances.order, self.instances.parents, states, limit)
 
     def _finalize(self) -> Any:
         """Expose the graph outputs and return exit status 302 if any task failed."""
         for link in self.plan.graph_output_links:
-            value = self._socket_value(link.from_task, link.from_socket)
+            value = self._link_value(link, ())
             if value is not None:
                 self.out(link.to_socket, value)
         states = self.graph_state.states()
@@ -347,7 +381,7 @@ class WorkGraphEngine(Process):
 
     # region tasks
 
-    def _launch(self, task: TaskPlan) -> None:
+    def _launch(self, task: TaskInstance) -> None:
         """Launch one task through its kind; a task that cannot launch fails, the engine goes on."""
         name = task.name
         if getattr(task.kind, 'control', False):
@@ -368,7 +402,7 @@ class WorkGraphEngine(Process):
             self.report(f'Task {name} launched {node.process_label}<{node.pk}>')
             self._await_child(name, node.pk)
 
-    def _apply_to_context(self, task: TaskPlan) -> None:
+    def _apply_to_context(self, task: TaskInstance) -> None:
         """Run a task that writes or reads the graph ``ctx`` (``set_context``/``get_context``); it has no process."""
         try:
             results = task.kind.apply(self.graph_state.ctx, self._task_inputs(task))
@@ -407,9 +441,10 @@ class WorkGraphEngine(Process):
         results = process_outputs(node)
         self._result_nodes[name] = results
         self.graph_state.finished(name, _pks(results))
+        template = self.instances.template(name)
         for key, links in self.plan.ctx_writers.items():
             for link in links:
-                if link.from_task == name:
+                if link.from_task == template:
                     set_nested(self.graph_state.ctx, key, self._socket_value(name, link.from_socket))
 
     def _task_failed(self, name: str, message: str, process: int | None = None) -> None:
@@ -421,9 +456,11 @@ class WorkGraphEngine(Process):
         on a failed one, NOT_TAKEN one that needs a value from a task a branch did not take."""
         state = self.graph_state
         advance_loops(self)
-        for name in scheduler.blocked(self.plan.order, self.plan.parents, state.states()):
+        close_maps(self)
+        instances = self.instances
+        for name in scheduler.blocked(instances.order, instances.parents, state.states()):
             state.set_state(name, TaskState.SKIPPED)
-        for name in not_taken(self.plan.order, self.plan.value_parents, state.states()):
+        for name in not_taken(instances.order, instances.value_parents, state.states()):
             state.set_state(name, TaskState.NOT_TAKEN)
 
     def _write_records(self) -> None:
@@ -432,8 +469,20 @@ class WorkGraphEngine(Process):
         if changes:
             self.node.update_task_records(changes)
 
+    def _link_value(self, link: Link, scope: Scope) -> Any:
+        """The value a link carries to the instance of its target task in ``scope``."""
+        source = self.plan.tasks.get(link.from_task)
+        if source is None:
+            return self._socket_value(link.from_task, link.from_socket)
+        if source.kind.name == MAP_ITEM:
+            return map_item_value(self, link.from_task, scope, link.from_socket)
+        name = self.instances.source(link.from_task, link.to_task, scope)
+        if link.from_task in self.plan.maps:
+            return gathered_value(self, name, link.from_socket)
+        return self._socket_value(name, link.from_socket)
+
     def _socket_value(self, task: str, socket: str) -> Any:
-        """The current value of an output socket (graph inputs and ctx included)."""
+        """The current value of an output socket of a task instance (graph inputs and ctx included)."""
         if task == GRAPH_INPUTS:
             source = self.inputs.get('graph_inputs', {})
         elif task == GRAPH_CTX:
@@ -456,25 +505,24 @@ class WorkGraphEngine(Process):
             self._result_nodes[task] = _nodes(self.graph_state.record(task).results or {})
         return self._result_nodes[task]
 
-    def _task_inputs(self, plan: TaskPlan) -> dict[str, Any]:
-        """The inputs of a task: its own values, the linked values and its plain values (metadata, options)."""
-        values = as_dict(self.inputs.get('tasks', {}).get(plan.name, {}))
+    def _task_inputs(self, task: TaskInstance) -> dict[str, Any]:
+        """The inputs of a task instance: its own values, the linked values and its plain values (metadata,
+        options)."""
+        template = task.template.name
+        values = as_dict(self.inputs.get('tasks', {}).get(template, {}))
         grouped: dict[str, list[Link]] = defaultdict(list)
-        for link in plan.incoming:
+        for link in task.incoming:
             if GraphPlan.is_value_link(link):
                 grouped[link.to_socket].append(link)
         for socket, links in grouped.items():
             if len(links) == 1:
-                value = self._socket_value(links[0].from_task, links[0].from_socket)
+                value = self._link_value(links[0], task.scope)
             else:
-                value = {
-                    f'{link.from_task}_{link.from_socket}': self._socket_value(link.from_task, link.from_socket)
-                    for link in links
-                }
+                value = {f'{link.from_task}_{link.from_socket}': self._link_value(link, task.scope) for link in links}
             if value is not None:
                 set_nested(values, socket, value)
-        plain = self.structure['tasks'][plan.name].get('plain_inputs') or {}
-        return apply_overrides(merge_nested(values, as_dict(plain)), self.graph_state.record(plan.name).inputs)
+        plain = self.structure['tasks'][template].get('plain_inputs') or {}
+        return apply_overrides(merge_nested(values, as_dict(plain)), self.graph_state.record(task.name).inputs)
 
     # endregion
 

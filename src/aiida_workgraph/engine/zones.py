@@ -112,17 +112,25 @@ def zone_dependencies(members: Mapping[str, list[str]], parents: dict[str, set[s
 def open_zone(engine: Any, name: str) -> None:
     """Open the zone ``name`` of the running ``engine``: it is FINISHED, and its tasks are NOT_TAKEN if it says so.
 
+    A ``Map`` zone is opened over its items instead (:func:`~.maps.open_map`).
+
     A zone whose condition cannot be read fails, and the tasks inside it are skipped as depending on it.
     """
-    plan = engine.plan
-    task = plan.tasks[name]
+    from ..tasks.kinds.map import MAP
+    from .maps import open_map
+
+    plan = engine.instances
+    task = engine.task(name)
+    if task.kind.name == MAP:
+        open_map(engine, name)
+        return
     try:
         taken = task.kind.taken(task, engine._task_inputs(task))
     except Exception as exception:  # noqa: BLE001 - a zone that cannot be opened fails, the engine goes on
         engine._task_failed(name, f'could not open the zone: {type(exception).__name__}: {exception}')
         return
     state = engine.graph_state
-    members = sorted(descendants(plan.zone_members, name), key=plan.order.index)
+    members = sorted(descendants(plan.zone_members, name), key=plan.position.__getitem__)
     if name in plan.loop_conditions:
         taken = _next_iteration(engine, task, name, taken, members)
         if taken is None:
@@ -162,7 +170,7 @@ def _next_iteration(engine: Any, task: Any, name: str, holds: bool, members: lis
     if loop['iteration'] > 1:
         for member in members:
             state.set_state(member, TaskState.PLANNED)
-            if member in engine.plan.loop_conditions:
+            if member in engine.instances.loop_conditions:
                 state.ctx[LOOPS_CTX_KEY].pop(member, None)
     engine.report(f'While {name}: iteration {loop["iteration"]}')
     return True
@@ -181,7 +189,7 @@ def advance_loops(engine: Any) -> None:
     """
     state = engine.graph_state
     states = state.states()
-    plan = engine.plan
+    plan = engine.instances
     for zone, conditions in plan.loop_conditions.items():
         loop = loop_progress(state.ctx, zone)
         if states.get(zone) != TaskState.FINISHED or loop['ended'] or loop['iteration'] == 0:
@@ -193,7 +201,7 @@ def advance_loops(engine: Any) -> None:
         if any(value in (TaskState.FAILED, TaskState.SKIPPED, TaskState.KILLED) for value in member_states):
             loop['ended'] = True
             continue
-        for name in sorted(conditions | {zone}, key=plan.order.index):
+        for name in sorted(conditions | {zone}, key=plan.position.__getitem__):
             state.set_state(name, TaskState.PLANNED)
 
 

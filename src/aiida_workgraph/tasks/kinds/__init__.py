@@ -13,6 +13,7 @@ from .awaited import AsyncFunctionKind, MonitorKind
 from .base import Launcher, TaskKind, TaskView
 from .context import GetContextKind, SetContextKind
 from .graph_task import GraphTaskKind
+from .map import GatherItemKind, MapItemKind, MapKind
 from .process_class import CalcJobKind, WorkChainKind
 from .process_function import CalcFunctionKind, WorkFunctionKind
 from .pyfunction import PyFunctionKind
@@ -34,6 +35,9 @@ KINDS: tuple[TaskKind, ...] = (
     ZoneKind(),
     IfKind(),
     WhileKind(),
+    MapKind(),
+    MapItemKind(),
+    GatherItemKind(),
     MonitorKind(),
     SetContextKind(),
     GetContextKind(),

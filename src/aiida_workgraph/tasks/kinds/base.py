@@ -46,6 +46,8 @@ class TaskKind:
     inline: ClassVar[bool] = False
     #: The task acts on the graph ``ctx`` in the engine (``apply(ctx, inputs)``) instead of launching a process.
     acts_on_context: ClassVar[bool] = False
+    #: The task never runs: the engine reads its values directly (the item and the gathered results of a ``Map``).
+    virtual: ClassVar[bool] = False
 
     def matches(self, obj: Any) -> bool:
         """Whether a decorated object is of this kind when no kind is asked for explicitly."""
