@@ -43,6 +43,13 @@ def as_dict(tree: Any) -> Any:
     return tree
 
 
+def map_leaves(tree: Any, function: Any) -> Any:
+    """A copy of a nested dict with ``function`` applied to every leaf (a non-dict ``tree`` is one leaf)."""
+    if isinstance(tree, dict):
+        return {key: map_leaves(value, function) for key, value in tree.items()}
+    return function(tree)
+
+
 def flatten(tree: Any, prefix: str = '') -> list[tuple[str, Any]]:
     """The ``(dotted path, leaf)`` pairs of a nested dict; an empty dict has no leaves."""
     if isinstance(tree, dict) and tree:

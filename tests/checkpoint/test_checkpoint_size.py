@@ -84,7 +84,9 @@ def test_checkpoint_of_a_saved_1000_task_graph_loads(
         assert isinstance(process, WorkGraphEngine)
         assert process.node.pk == node.pk
         assert {f'task{index}' for index in range(1000)} <= set(process.plan.tasks)
-        value = process.inputs['tasks']['task999']['y']
+        # The engine holds its stored inputs by pk (not in ``process.inputs``) and loads them when a task needs them.
+        assert 'tasks' not in process.inputs
+        value = process.stored_inputs('tasks', 'task999.y')
         assert value.pk == node.base.links.get_incoming().get_node_by_label('tasks__task999__y').pk
         assert value.value == 999
         assert process.metadata.store_provenance is True

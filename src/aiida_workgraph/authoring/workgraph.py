@@ -18,7 +18,7 @@ from ..registry import registry_hub
 from ..serialization.report import ValidationReport
 from ..serialization.shape import check_shape
 from ..socket_spec import WorkGraphSocketSpecAPI
-from ..trees import flatten
+from ..trees import flatten, map_leaves
 from .decorator import build_handle
 from .inspection import graph_provenance, graph_repr, graph_summary
 from .task import Task, resolve_task_identifier
@@ -414,7 +414,7 @@ class WorkGraph(Graph):
                 task.process = nodes[processes[task.name]]
                 outputs = process_outputs.get(task.process.pk, {})
             if task.name in results:
-                outputs = _map_tree(results[task.name], nodes.__getitem__)
+                outputs = map_leaves(results[task.name], nodes.__getitem__)
             _set_output_values(task, outputs)
         graph_outputs = node.base.links.get_outgoing(link_type=LinkType.RETURN).nested()
         if graph_outputs:
@@ -574,13 +574,6 @@ class WorkGraph(Graph):
             task.state = 'PLANNED'
             if isinstance(task, Task):
                 task.process = None
-
-
-def _map_tree(tree: Any, function: Any) -> Any:
-    """Apply ``function`` to every leaf of a nested dict."""
-    if isinstance(tree, dict):
-        return {key: _map_tree(value, function) for key, value in tree.items()}
-    return function(tree)
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:

@@ -37,7 +37,7 @@ def open_map(engine: Any, name: str) -> None:
     if clashes:
         engine._task_failed(name, f'could not open the zone: its task instances would be named as tasks {clashes}')
         return
-    engine._map_items[name] = items
+    engine._map_items[name] = _pks_of_stored(items)
     engine.graph_state.set_state(name, TaskState.RUNNING if items else TaskState.FINISHED)
     engine.report(f'Map {name}: {len(items)} items')
 
@@ -48,6 +48,12 @@ def _instance_names(engine: Any, name: str, items: dict[str, orm.Data]) -> set[s
     scope = engine.instances.scope(name)
     inside = descendants(engine.plan.zone_members, template)
     return {instance_name(task, (*scope, key)) for key in items for task in inside}
+
+
+def _pks_of_stored(items: dict[str, orm.Data]) -> dict[str, orm.Data | int]:
+    """The items with stored nodes replaced by their pks: an engine holds no stored node (see
+    :meth:`~.workgraph_engine.WorkGraphEngine._results_of`)."""
+    return {key: node.pk if node.is_stored else node for key, node in items.items()}
 
 
 def close_maps(engine: Any) -> None:
@@ -91,9 +97,15 @@ def map_item_value(engine: Any, item_task: str, scope: Scope, socket: str) -> or
     if key not in items:
         return None
     if socket == 'key':
-        cache = engine.__dict__.setdefault('_item_key_cache', {})
-        return cache.setdefault((map_template, scope[: depth + 1]), orm.Str(key))
-    return items[key] if socket == 'value' else None
+        return orm.Str(key)
+    if socket != 'value':
+        return None
+    value = items[key]
+    if isinstance(value, int):
+        return orm.load_node(value)
+    if value.is_stored:  # stored by the process that used it first: from now on, its pk
+        items[key] = value.pk
+    return value
 
 
 def gathered_value(engine: Any, name: str, socket: str) -> dict[str, Any] | None:
@@ -141,7 +153,8 @@ def restore_maps(engine: Any) -> None:
         tried.add(name)
         task = engine.task(name)
         try:
-            engine._map_items[name] = task.kind.items(task, engine._task_inputs(task), for_daemon=engine.for_daemon)
+            items = task.kind.items(task, engine._task_inputs(task), for_daemon=engine.for_daemon)
+            engine._map_items[name] = _pks_of_stored(items)
         except Exception as exception:  # noqa: BLE001 - reported; the map's instances stay unknown
             engine.report(f'Map {name}: its items cannot be read again: {type(exception).__name__}: {exception}')
 

@@ -51,7 +51,7 @@ def reuse_finished_tasks(engine: Any) -> list[str]:
     if old is None:
         return []
     plan = engine.plan
-    reused = reusable_tasks(old, engine.structure, plan.order, plan.parents, engine.inputs.get('tasks', {}))
+    reused = reusable_tasks(old, engine.structure, plan.order, plan.parents, engine.stored_inputs('tasks'))
     for name, node in reused.items():
         engine.graph_state.launched(name, node.pk)
         engine._process_done(name, node)

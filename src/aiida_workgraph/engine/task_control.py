@@ -160,7 +160,6 @@ def _reset(engine: Any, name: str) -> str:
     for task in [name, *sorted(engine.instances.descendants(name))]:
         if state.record(task).state in TERMINAL_TASK_STATES:
             state.reset(task)
-            engine._result_nodes.pop(task, None)
     return 'planned again, with the tasks that depend on it'
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 from collections import defaultdict
 from typing import Any
@@ -23,7 +24,7 @@ from ..orm.transaction import atomic
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
 from ..tasks.kinds.map import MAP_ITEM
-from ..trees import as_dict, get_nested, merge_nested, set_nested
+from ..trees import as_dict, flatten, get_nested, map_leaves, merge_nested, set_nested
 from . import scheduler
 from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
 from .error_handlers import apply_overrides, retry_failed_task
@@ -36,6 +37,8 @@ from .restart import reuse_finished_tasks
 from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
 from .zones import advance_loops, not_taken, open_zone
 
+#: The input namespaces whose (stored) nodes the engine holds by pk only.
+PK_INPUT_NAMESPACES = ('graph_inputs', 'tasks')
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
 GRAPH_STATE_KEY = 'workgraph_state'
@@ -106,8 +109,12 @@ class WorkGraphEngine(Process):
     def instances(self) -> InstancePlan:
         """The task instances (the tasks, once per item of the opened maps around them), rebuilt when a map opens or
         is planned again."""
-        states = self.graph_state.states()
-        opened = {name: items for name, items in self._map_items.items() if states.get(name) in MAP_OPENED_STATES}
+        records = self.graph_state.instances
+        opened = {
+            name: items
+            for name, items in self._map_items.items()
+            if name in records and records[name].state in MAP_OPENED_STATES
+        }
         signature = tuple((name, id(items)) for name, items in opened.items())  # a map opened again has new items
         cached = self.__dict__.get('_instance_plan')
         if cached is None or cached[0] != signature or cached[1] is not self.plan:
@@ -116,8 +123,9 @@ class WorkGraphEngine(Process):
         return self.__dict__['_instance_plan'][2]
 
     @property
-    def _map_items(self) -> dict[str, dict[str, orm.Data]]:
-        """The items of each opened map instance (``{key: data node}``), read again from its source after loading."""
+    def _map_items(self) -> dict[str, dict[str, orm.Data | int]]:
+        """The items of each opened map instance (``{key: data node, or its pk once stored}``), read again from its
+        source after loading."""
         return self.__dict__.setdefault('_map_item_cache', {})
 
     def task(self, name: str) -> TaskInstance:
@@ -144,6 +152,7 @@ class WorkGraphEngine(Process):
         pid = super()._create_and_setup_db_record()
         if self.metadata.store_provenance:
             self._link_inputs()
+            self._hold_inputs_by_pk()
         return pid
 
     def _setup_db_record(self) -> None:
@@ -177,6 +186,30 @@ class WorkGraphEngine(Process):
                 for label, data in inputs
             ]
             storage.bulk_insert(EntityTypes.LINK, rows)
+
+    def _hold_inputs_by_pk(self) -> None:
+        """Keep the stored graph and task inputs by pk only, and load them when a task needs them.
+
+        Every node an engine holds stays in the storage session, which expires all of them on each commit: holding a
+        graph's thousand input nodes would make each of its tasks pay for all of them.
+        """
+        inputs = dict(self._parsed_inputs)
+        self._input_pks = {namespace: _pks(as_dict(inputs.pop(namespace, {}))) for namespace in PK_INPUT_NAMESPACES}
+        self._parsed_inputs = AttributesFrozendict(inputs)
+        raw = dict(self._raw_inputs or {})
+        self._raw_inputs = AttributesFrozendict({key: raw[key] for key in raw if key not in PK_INPUT_NAMESPACES})
+        if self.walk_result is not None:
+            self.walk_result.data = {}
+
+    def stored_inputs(self, namespace: str, path: str = '') -> Any:
+        """The input nodes of ``namespace`` (``tasks`` or ``graph_inputs``) at the dotted ``path``, loaded now."""
+        pks = self.__dict__.get('_input_pks')
+        tree = self.inputs.get(namespace, {}) if pks is None else pks.get(namespace, {})
+        if path:
+            tree = get_nested(tree, path)
+        if pks is None:
+            return as_dict(tree)
+        return None if tree is None else _nodes(tree)
 
     # endregion
 
@@ -242,6 +275,7 @@ class WorkGraphEngine(Process):
         # Pre-processed like at creation: nested namespaces readable as attributes (``self.inputs.workgraph_data``,
         # ``self.metadata.store_provenance``) and port defaults filled in.
         self._parsed_inputs = self.spec().inputs.pre_process(as_dict(inputs))
+        self._hold_inputs_by_pk()
         restore_maps(self)
         self._recover_children()
         if self._state.LABEL == ProcessState.WAITING:
@@ -297,7 +331,11 @@ class WorkGraphEngine(Process):
         ended, between any two tasks.
         """
         await asyncio.sleep(0)
-        return await run_with_portal(self._advance)
+        step = await run_with_portal(self._advance)
+        # The nodes a step loaded form reference cycles: until the collector frees them they stay in the storage
+        # session, which expires every object it holds on each commit. The young generations are cheap to collect.
+        gc.collect(1)
+        return step
 
     def _advance(self) -> Any:
         """Launch what is ready (every child process, at most one inline task) and say what comes next.
@@ -409,7 +447,6 @@ class WorkGraphEngine(Process):
         except Exception as exception:  # noqa: BLE001 - a context task that cannot act fails, the engine goes on
             self._task_failed(task.name, f'{type(exception).__name__}: {exception}')
             return
-        self._result_nodes[task.name] = results
         self.graph_state.finished(task.name, _pks(results))
 
     def _await_child(self, name: str, pk: int) -> None:
@@ -438,9 +475,7 @@ class WorkGraphEngine(Process):
             if handled is not None:
                 self._task_failed(name, f'{failure}; {handled}' if handled else failure, node.pk)
             return
-        results = process_outputs(node)
-        self._result_nodes[name] = results
-        self.graph_state.finished(name, _pks(results))
+        self.graph_state.finished(name, _pks(process_outputs(node)))
         template = self.instances.template(name)
         for key, links in self.plan.ctx_writers.items():
             for link in links:
@@ -483,8 +518,10 @@ class WorkGraphEngine(Process):
 
     def _socket_value(self, task: str, socket: str) -> Any:
         """The current value of an output socket of a task instance (graph inputs and ctx included)."""
+        if task == GRAPH_INPUTS and socket != OUTPUT_SOCKET_NAME:
+            return self.stored_inputs('graph_inputs', socket)
         if task == GRAPH_INPUTS:
-            source = self.inputs.get('graph_inputs', {})
+            source = self.stored_inputs('graph_inputs')
         elif task == GRAPH_CTX:
             source = self.graph_state.ctx
         else:
@@ -494,22 +531,19 @@ class WorkGraphEngine(Process):
             return next(iter(source.values())) if len(source) == 1 else source
         return as_dict(get_nested(source, socket))
 
-    @property
-    def _result_nodes(self) -> dict[str, Any]:
-        """The result nodes of finished tasks loaded in this interpreter, by task (the checkpoint holds their pks)."""
-        return self.__dict__.setdefault('_result_node_cache', {})
-
     def _results_of(self, task: str) -> dict[str, Any]:
-        """The result nodes of a finished task, loaded from their pks once per interpreter."""
-        if task not in self._result_nodes:
-            self._result_nodes[task] = _nodes(self.graph_state.record(task).results or {})
-        return self._result_nodes[task]
+        """The result nodes of a finished task, loaded from their pks.
+
+        They are not kept: every node an engine holds stays in the storage session, which expires all of them on each
+        commit, so holding the results of every finished task would make each task cost more than the one before.
+        """
+        return _nodes(self.graph_state.record(task).results or {})
 
     def _task_inputs(self, task: TaskInstance) -> dict[str, Any]:
         """The inputs of a task instance: its own values, the linked values and its plain values (metadata,
         options)."""
         template = task.template.name
-        values = as_dict(self.inputs.get('tasks', {}).get(template, {}))
+        values = self.stored_inputs('tasks', template) or {}
         grouped: dict[str, list[Link]] = defaultdict(list)
         for link in task.incoming:
             if GraphPlan.is_value_link(link):
@@ -528,10 +562,14 @@ class WorkGraphEngine(Process):
 
 
 def _nodes(tree: Any) -> Any:
-    """The nodes of a nested dict of pks."""
-    if isinstance(tree, dict):
-        return {key: _nodes(value) for key, value in tree.items()}
-    return orm.load_node(tree)
+    """The nodes of a nested dict of pks (or of one pk), loaded with one query."""
+    pks = [pk for _, pk in flatten(tree)] if isinstance(tree, dict) else [tree]
+    if len(pks) <= 1:
+        loaded = {pk: orm.load_node(pk) for pk in pks}
+    else:
+        query = orm.QueryBuilder().append(orm.Node, filters={'id': {'in': pks}}, project=['id', '*'])
+        loaded = dict(query.all())
+    return map_leaves(tree, loaded.__getitem__)
 
 
 def _pks(tree: Any) -> Any:

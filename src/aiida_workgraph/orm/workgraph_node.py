@@ -10,6 +10,7 @@ from aiida.orm import WorkChainNode
 
 from ..enums import TASK_RECORDS
 from ..serialization.checkpoint_loader import check_checkpoint
+from .attribute_merge import merge_attributes
 
 STRUCTURE_FILENAME = 'workgraph.json'
 
@@ -60,11 +61,15 @@ class WorkGraphNode(WorkChainNode):
         return self.base.attributes.get(record, {})
 
     def update_task_records(self, changes: dict[tuple[str, str], Any]) -> None:
-        """Apply ``{(record, task): value}`` changes to the task records in one database write."""
+        """Apply ``{(record, task): value}`` changes to the task records in one database write.
+
+        Only the changed entries are written (a JSON merge in the database), so a change costs the same however many
+        task instances the records already hold.
+        """
         records: dict[str, dict[str, Any]] = {}
         for (record, task), value in changes.items():
-            records.setdefault(record, dict(self.task_record(record)))[task] = value
-        self.base.attributes.set_many(records)
+            records.setdefault(record, {})[task] = value
+        merge_attributes(self, records)
 
 
 # aiida-core names a node class's logger after its module; outside ``aiida.*`` it would miss the ``aiida`` logger's
