@@ -62,6 +62,9 @@ myst_heading_anchors = 3
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_member_order = 'bysource'
+# aiida-pythonjob reads the AiiDA configuration when imported; the docs are built without a profile, so the parser
+# module of PythonJob tasks (which subclasses aiida-pythonjob's parser) is documented against a mock of it.
+autodoc_mock_imports = ['aiida_pythonjob']
 autodoc_typehints = 'description'
 # ignore-module-all: a package's __all__ re-exports names documented in their own modules (no duplicates).
 autodoc_default_options = {'members': True, 'show-inheritance': True, 'ignore-module-all': True}
