@@ -51,6 +51,23 @@ def aiida_profile(aiida_config: Any, aiida_profile_factory: Callable[..., Any]) 
         yield profile
 
 
+@pytest.fixture(autouse=True)
+def database_logging_after_cli() -> Iterator[None]:
+    """Give the reports back their database handler after a test that invoked a ``verdi``-style command in-process.
+
+    The commands' ``--verbosity`` option calls aiida-core's ``configure_logging()`` without the storage handler and
+    marks the interpreter as a CLI for good, so the reports of every later process would no longer reach the database
+    (``verdi process report``). A ``verdi`` command in its own process, as users run it, does not affect this.
+    """
+    from aiida.common import log
+
+    yield
+    if log.CLI_ACTIVE:
+        log.CLI_ACTIVE = False
+        log.CLI_LOG_LEVEL = None
+        log.configure_logging(with_orm=True)
+
+
 @pytest.fixture
 def bash_code(aiida_code_installed: Callable[..., Any]) -> Any:
     """An ``InstalledCode`` for ``/bin/bash`` on the ``localhost`` computer, as ``ArithmeticAddCalculation`` needs."""

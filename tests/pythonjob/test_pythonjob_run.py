@@ -223,11 +223,6 @@ def test_raising_function_error_is_in_task_log(failed: WorkGraph) -> None:
     assert f'<{failed.tasks["fail_job"].process.pk}>' in log
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason='in the full suite (not alone) the report lines of this run() process are sometimes missing from the '
-    'database; order-dependent, not found yet (see the session note)',
-)
 def test_raising_function_error_is_in_the_report(failed: WorkGraph) -> None:
     """The function's error message is in the WorkGraph's process report."""
     report = '\n'.join(entry.message for entry in orm.Log.collection.get_logs_for(failed.process))
