@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Protocol
 
 from aiida import orm
@@ -33,7 +34,7 @@ class Launcher(Protocol):
         """Submit a child process of the engine and return its node."""
 
 
-class TaskKind:
+class TaskKind(ABC):
     """One kind of task: how its sockets are built, how the walk sees its inputs, what it requires, how it runs.
 
     A kind is *inline* when :meth:`launch` runs the task to its end in the engine's step (process functions and plain
@@ -54,12 +55,18 @@ class TaskKind:
         return False
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """Return the (inputs, outputs) socket specs of a task made from ``obj``."""
-        raise NotImplementedError
+        """Return the (inputs, outputs) socket specs of a task made from ``obj``.
+
+        :raises TypeError: for a kind whose tasks are not made from a decorated object (sub-graphs, zones).
+        """
+        raise TypeError(f'a {self.name} task is not made from a decorated object such as {obj!r}')
 
     def process_class(self, task: TaskView) -> Any:
-        """The AiiDA process class the task runs as."""
-        raise NotImplementedError
+        """The AiiDA process class the task runs as.
+
+        :raises TypeError: for a kind that runs no process class of its own (zones, context tasks).
+        """
+        raise TypeError(f'task {task.name} is a {self.name} task: it runs no process class')
 
     def input_slot(self, task: TaskView) -> Slot:
         """The schema the engine's walk uses for the task's inputs: its socket spec by default."""
@@ -73,12 +80,12 @@ class TaskKind:
             if field.meta.required and not field.is_namespace() and not field.has_default() and not name.startswith('_')
         ]
 
+    @abstractmethod
     def launch(self, launcher: Launcher, task: TaskView, inputs: dict[str, Any]) -> orm.ProcessNode:
         """Run or submit the task with ``inputs`` (data nodes and plain values) and return its process node.
 
         :raises Exception: anything the task's launch raises; the engine fails the task with the message.
         """
-        raise NotImplementedError
 
 
 class ProcessPortsKind(TaskKind):

@@ -6,6 +6,7 @@ relative to other tasks comes from their links and ``>>``, as upstream.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 from aiida import orm
@@ -35,9 +36,9 @@ class ContextKind(TaskKind):
         """
         raise TypeError(f'task {task.name} acts on the graph context and launches no process')
 
+    @abstractmethod
     def apply(self, ctx: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
         """Act on ``ctx`` with the task's inputs and return the task's results (nodes by output name)."""
-        raise NotImplementedError
 
 
 class SetContextKind(ContextKind):
