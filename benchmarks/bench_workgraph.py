@@ -20,9 +20,7 @@ Groups and what one round times:
   body is one addition ``add(x=m.value, y=1)`` (a plain ``@task`` or a ``PythonJob``), the results gathered into the
   graph output ``res``.
 
-The large-value groups are in ``bench_large_values.py``, run next to this file. An implementation that cannot build a
-group's graph at all (our ``Map`` before it existed: ``NotImplementedError``) has its cases recorded as *not
-available* rather than failed.
+The large-value groups are in ``bench_large_values.py``, run next to this file.
 
 Like for like: both packages do the same work with the same provenance in each group, and ``bench_floor.py`` times
 what aiida-core alone needs for that provenance (the *floor*, see ``compare.FLOORS`` for which floor goes with which
@@ -224,15 +222,8 @@ def test_run_map_pythonjob(
 def run_map(
     benchmark: Any, budget: BudgetTracker, workload: ModuleType, request: pytest.FixtureRequest, n: int, code: Any
 ) -> None:
-    """Time ``wg.run()`` of ``workload.build_map(n, code)`` and check the gathered results and the provenance.
-
-    :raises pytest.skip.Exception: also if the implementation cannot build a ``Map`` (recorded as not available).
-    """
+    """Time ``wg.run()`` of ``workload.build_map(n, code)`` and check the gathered results and the provenance."""
     group = MAP_GROUPS[code is not None]
-    try:
-        workload.build_map(1, code)
-    except NotImplementedError as error:
-        budget.unavailable(group, n, request.node.name, f'{type(error).__name__}: {error}')
     graphs = measure(
         benchmark,
         budget,

@@ -49,9 +49,8 @@ class BudgetTracker:
     :ivar failed_at: ``{group: smallest n whose checks failed}``.
     :ivar not_measured: one record per case without a valid measurement: ``group``, ``n``, ``test``, ``reason`` and
         ``at_least_seconds``, a lower bound of the time of one round (the budget for a stopped case; the linear
-        extrapolation for a skipped one; ``None`` for a case the implementation does not have, see
-        :meth:`unavailable`, for a case that failed its checks, see :meth:`failed`, and for the larger ``n`` of its
-        group).
+        extrapolation for a skipped one; ``None`` for a case that failed its checks, see :meth:`failed`, and for the
+        larger ``n`` of its group).
     """
 
     seconds: float
@@ -127,14 +126,6 @@ class BudgetTracker:
         """Record that a case ran but failed its checks (no lower bound: its time is not that of the work)."""
         self.failed_at.setdefault(group, n)
         self._record(group, n, test, f'failed: {detail}', None)
-
-    def unavailable(self, group: str, n: int, test: str, detail: str) -> NoReturn:
-        """Record that the implementation under test cannot build the case at all (for example a zone it does not
-        have yet) and skip it: a case without measurement and without a lower bound (``at_least_seconds`` is ``None``).
-
-        :raises pytest.skip.Exception: always.
-        """
-        self._skip(group, n, test, f'not available: {detail}', None)
 
     @property
     def budget_text(self) -> str:

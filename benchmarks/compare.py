@@ -105,8 +105,8 @@ class Results:
         if record is None:
             return 'n/a' if self.available else 'not run'
         if record.get('at_least_seconds') is None:
-            # No lower bound: 'not available' (the implementation cannot build the case), 'failed' (it ran and failed
-            # its checks) or 'not run' (a smaller n of the group failed); the reason is in the list below the tables.
+            # No lower bound: 'failed' (it ran and failed its checks) or 'not run' (a smaller n of the group failed);
+            # the reason is in the list below the tables.
             return record['reason'].split(':', 1)[0]
         bound = format_seconds(record['at_least_seconds'])
         if record['reason'].startswith('stopped'):

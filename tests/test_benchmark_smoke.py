@@ -6,9 +6,6 @@ and the floor of ``bench_floor.py``) in a subprocess with ``BENCH_SMOKE=1`` (one
 profiling on, then the compare step with plots and profiles, so that neither the benchmarks nor the report can rot
 unnoticed. Timings are never asserted: the benchmark cases check their own results (exit status, values, provenance),
 and this test checks that every group ran and that the report, the plots and the profiles were written.
-
-The ``Map`` groups are the one exception while this package's ``Map`` raises ``NotImplementedError``: they are then
-recorded as *not available*, and must be measured as soon as ``Map`` can be built.
 """
 
 from __future__ import annotations
@@ -33,23 +30,6 @@ LARGE_VALUE_GROUPS = {
     'large value: ctx',
     'large value: result passed on',
 }
-
-
-def map_available() -> bool:
-    """Whether this package can build a ``Map`` zone (``False`` while it raises ``NotImplementedError``)."""
-    from aiida_workgraph import Map, WorkGraph
-
-    try:
-        with WorkGraph('probe'), Map({'k0': 0}):
-            pass
-    except NotImplementedError:
-        return False
-    return True
-
-
-def unavailable_groups(data: dict) -> set[str]:
-    """The groups with a case recorded as not available (``BudgetTracker.unavailable``) in a results file."""
-    return {record['group'] for record in data['not_measured'] if record['reason'].startswith('not available')}
 
 
 def load_compare() -> ModuleType:
@@ -104,17 +84,15 @@ def test_every_group_runs_at_its_smallest_size(smoke_run: dict[str, pathlib.Path
     for bench in data['benchmarks']:
         assert bench['extra_info']['status'] == 'ok', bench['name']
         cases.setdefault(bench['group'], []).append(bench['extra_info']['n'])
-    unavailable = unavailable_groups(data)
-    assert unavailable == (set() if map_available() else MAP_GROUPS)
-    assert [record for record in data['not_measured'] if record['group'] not in unavailable] == []
-    assert set(cases) == (set(compare.GROUP_ORDER) | set(compare.FLOOR_ORDER)) - unavailable
+    assert data['not_measured'] == []
+    assert set(cases) == set(compare.GROUP_ORDER) | set(compare.FLOOR_ORDER)
     assert LARGE_VALUE_GROUPS | MAP_GROUPS | {'run: While of n iterations'} <= set(compare.GROUP_ORDER)
     assert all(len(ns) == 1 for ns in cases.values()), cases
     assert cases['save'] == [10]
     assert cases['run: chain of PythonJob'] == cases['floor: chain of PythonJob'] == [1]
     assert cases['run: While of n iterations'] == cases['floor: While as calcfunctions'] == [10]
     assert all(cases[group] == [10**4] for group in LARGE_VALUE_GROUPS)
-    assert all(cases[group] == [10] for group in MAP_GROUPS - unavailable)
+    assert all(cases[group] == [10] for group in MAP_GROUPS)
     assert data['machine_info']['implementation'] == 'ours'
 
 
@@ -141,16 +119,12 @@ def test_report_plots_and_profiles(smoke_run: dict[str, pathlib.Path]) -> None:
     assert status == 0
     text = page.read_text(encoding='utf-8')
     assert 'old' not in text and text.endswith('<!-- results:end -->\n\nafter\n')
-    unavailable = unavailable_groups(json.loads(smoke_run['results'].read_text(encoding='utf-8')))
     for group in compare.GROUP_ORDER:
         plot = folder / 'plots' / f'{compare.slug(group)}.png'
         assert plot.read_bytes().startswith(PNG_MAGIC), group
         assert f'![{group}: time against n, log-log](plots/{plot.name})' in text
         assert f'| {group} | ' in text
-        if group in unavailable:
-            assert f'| {group} | 10 | not available |' in text
-        else:
-            assert f'{group}, n=' in text, f'no profile of {group}'
+        assert f'{group}, n=' in text, f'no profile of {group}'
     for group in compare.FLOOR_ORDER:
         assert f'| {group} | ' in text
     # The ratio to the floor is given where both were measured.
@@ -159,7 +133,7 @@ def test_report_plots_and_profiles(smoke_run: dict[str, pathlib.Path]) -> None:
 
 
 def test_cells_of_cases_without_a_measurement() -> None:
-    """The report's cells for a case that failed its checks, the larger ``n`` after it, and an unavailable case."""
+    """The report's cells for a case that failed its checks and for the larger ``n`` after it."""
     compare = load_compare()
 
     def bench(group: str, n: int, status: str) -> dict:
@@ -178,7 +152,6 @@ def test_cells_of_cases_without_a_measurement() -> None:
             'not_measured': [
                 record('run: While of n iterations', 100, 'failed: AssertionError: exit status 302'),
                 record('run: While of n iterations', 1000, 'not run: n=100 failed'),
-                record('run: Map of @task', 10, 'not available: NotImplementedError: Map'),
             ],
         },
     )
@@ -186,6 +159,5 @@ def test_cells_of_cases_without_a_measurement() -> None:
     assert upstream.cell(('run: While of n iterations', 10)) == '2 s (1)'
     assert upstream.cell(('run: While of n iterations', 100)) == 'failed'
     assert upstream.cell(('run: While of n iterations', 1000)) == 'not run'
-    assert upstream.cell(('run: Map of @task', 10)) == 'not available'
     assert upstream.median(('run: While of n iterations', 100)) is None
     assert compare.ratio(ours, upstream, ('run: While of n iterations', 100)) == '-'

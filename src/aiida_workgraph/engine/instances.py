@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .graph_plan import GraphPlan, TaskPlan
+from .zones import descendants
 
 Scope = tuple[str, ...]
 
@@ -76,6 +77,7 @@ class InstancePlan:
             name: self._sources(plan.value_parents[t], t, scope) for name, (t, scope) in self.instances.items()
         }
         self.zone_members = self._zone_members()
+        self._inside: dict[str, frozenset[str]] = {}
         self.loop_conditions = {
             name: self._sources(plan.loop_conditions[t], t, scope)
             for name, (t, scope) in self.instances.items()
@@ -138,6 +140,12 @@ class InstancePlan:
     def scope(self, name: str) -> Scope:
         """The scope (item keys, outer map first) of instance ``name``."""
         return self.instances[name][1]
+
+    def inside(self, zone: str) -> frozenset[str]:
+        """Every instance inside the zone instance ``zone``, in nested zones too."""
+        if zone not in self._inside:
+            self._inside[zone] = frozenset(descendants(self.zone_members, zone))
+        return self._inside[zone]
 
     def descendants(self, name: str) -> set[str]:
         """All instances that depend, directly or not, on instance ``name``."""

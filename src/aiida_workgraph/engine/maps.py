@@ -65,7 +65,7 @@ def close_maps(engine: Any) -> None:
     running = [name for name in engine._map_items if states.get(name) == TaskState.RUNNING]
     for name in sorted(running, key=instances.position.__getitem__, reverse=True):  # inner maps end first
         states = state.states()
-        members = descendants(instances.zone_members, name)
+        members = instances.inside(name)
         if any(states.get(member, TaskState.PLANNED) not in TERMINAL_TASK_STATES for member in members):
             continue
         bad = sorted(

@@ -45,6 +45,8 @@ def blocked(order: Iterable[str], parents: Mapping[str, Iterable[str]], states: 
 
     ``order`` must be topological, so a chain of blocked tasks is found in one pass.
     """
+    if BLOCKING.isdisjoint(states.values()):
+        return []
     found: set[str] = set()
     for name in order:
         if states.get(name, TaskState.PLANNED) != TaskState.PLANNED:

@@ -20,6 +20,7 @@ from plumpy.utils import AttributesFrozendict
 
 from ..enums import TASK_RECORDS, TaskState
 from ..orm.bulk_store import BULK_STORABLE_TYPES, bulk_store
+from ..orm.return_links import add_return_links
 from ..orm.transaction import atomic
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
@@ -42,6 +43,9 @@ PK_INPUT_NAMESPACES = ('graph_inputs', 'tasks')
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_FORMAT_KEY = 'workgraph_checkpoint_format'
 GRAPH_STATE_KEY = 'workgraph_state'
+#: How many more objects than after the last full garbage collection the storage session may hold before the engine
+#: collects fully again (see :meth:`WorkGraphEngine._collect_loaded_nodes`).
+SESSION_OBJECTS_SLACK = 64
 
 
 class WorkGraphEngine(Process):
@@ -151,8 +155,11 @@ class WorkGraphEngine(Process):
         """Store the process node, then its inputs and input links."""
         pid = super()._create_and_setup_db_record()
         if self.metadata.store_provenance:
-            self._link_inputs()
-            self._hold_inputs_by_pk()
+            # One transaction: all inputs and links or none, and the pks are read before its commit expires the nodes
+            # (read after it, each would be loaded again, one query per node).
+            with atomic(self.node.backend):
+                self._link_inputs()
+                self._hold_inputs_by_pk()
         return pid
 
     def _setup_db_record(self) -> None:
@@ -164,7 +171,7 @@ class WorkGraphEngine(Process):
         """Input links are added by :meth:`_link_inputs` once the process node is stored."""
 
     def _link_inputs(self) -> None:
-        """Store the input nodes and link them to the (stored) process node, in one transaction.
+        """Store the input nodes and link them to the (stored) process node (in the caller's transaction).
 
         aiida-core checks every new input link of an unstored node against all links cached before it (quadratic in
         the number of inputs) and commits each node and link on its own. Here the labels are unique by construction
@@ -176,16 +183,27 @@ class WorkGraphEngine(Process):
         storage = self.node.backend
         inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
         unstored = list({id(data): data for _, data in inputs if not data.is_stored}.values())
-        with atomic(storage):
-            bulk_store([data for data in unstored if type(data) in BULK_STORABLE_TYPES])
-            for data in unstored:
-                if type(data) not in BULK_STORABLE_TYPES:
-                    data.store()
-            rows = [
-                {'input_id': data.pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
-                for label, data in inputs
-            ]
-            storage.bulk_insert(EntityTypes.LINK, rows)
+        bulk_store([data for data in unstored if type(data) in BULK_STORABLE_TYPES])
+        for data in unstored:
+            if type(data) not in BULK_STORABLE_TYPES:
+                data.store()
+        rows = [
+            {'input_id': data.pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
+            for label, data in inputs
+        ]
+        storage.bulk_insert(EntityTypes.LINK, rows)
+
+    def update_outputs(self) -> None:
+        """Link the outputs added since the last call to the node, all in one transaction.
+
+        aiida-core commits each output link on its own, and each commit expires every node the process holds (its
+        outputs among them): a graph with a thousand outputs reloaded each of them a thousand times.
+
+        :raises ValueError: if an output link is not valid; no output is linked.
+        """
+        if self.metadata.store_provenance is False:
+            return
+        add_return_links(self.node, self._flat_outputs())
 
     def _hold_inputs_by_pk(self) -> None:
         """Keep the stored graph and task inputs by pk only, and load them when a task needs them.
@@ -332,10 +350,23 @@ class WorkGraphEngine(Process):
         """
         await asyncio.sleep(0)
         step = await run_with_portal(self._advance)
-        # The nodes a step loaded form reference cycles: until the collector frees them they stay in the storage
-        # session, which expires every object it holds on each commit. The young generations are cheap to collect.
-        gc.collect(1)
+        self._collect_loaded_nodes()
         return step
+
+    def _collect_loaded_nodes(self) -> None:
+        """Free the nodes the last step loaded and no longer uses.
+
+        Loaded nodes form reference cycles: until the garbage collector frees them they stay in the storage session,
+        which expires every object it holds on each commit, so each later commit pays for them. The young generations
+        are collected after every step (cheap); a full collection runs when the session holds many more objects than
+        after the last one (nodes that outlived a young collection, such as the items a map was opened with).
+        """
+        gc.collect(1)
+        session = self.node.backend.get_session()
+        baseline = self.__dict__.get('_session_objects_after_collection', 0)
+        if len(session.identity_map) > 2 * baseline + SESSION_OBJECTS_SLACK:
+            gc.collect()
+            self.__dict__['_session_objects_after_collection'] = len(session.identity_map)
 
     def _advance(self) -> Any:
         """Launch what is ready (every child process, at most one inline task) and say what comes next.
@@ -403,10 +434,11 @@ class WorkGraphEngine(Process):
 
     def _finalize(self) -> Any:
         """Expose the graph outputs and return exit status 302 if any task failed."""
-        for link in self.plan.graph_output_links:
-            value = self._link_value(link, ())
+        with atomic(self.node.backend):  # one transaction: the values it loads are not expired after each query
+            values = {link.to_socket: self._link_value(link, ()) for link in self.plan.graph_output_links}
+        for socket, value in values.items():
             if value is not None:
-                self.out(link.to_socket, value)
+                self.out(socket, value)
         states = self.graph_state.states()
         failed = scheduler.failed(states)
         if failed:
@@ -543,18 +575,23 @@ class WorkGraphEngine(Process):
         """The inputs of a task instance: its own values, the linked values and its plain values (metadata,
         options)."""
         template = task.template.name
-        values = self.stored_inputs('tasks', template) or {}
         grouped: dict[str, list[Link]] = defaultdict(list)
         for link in task.incoming:
             if GraphPlan.is_value_link(link):
                 grouped[link.to_socket].append(link)
-        for socket, links in grouped.items():
-            if len(links) == 1:
-                value = self._link_value(links[0], task.scope)
-            else:
-                value = {f'{link.from_task}_{link.from_socket}': self._link_value(link, task.scope) for link in links}
-            if value is not None:
-                set_nested(values, socket, value)
+        # One transaction: the nodes loaded here (a map's gathered results: one per item) are not expired and
+        # reloaded after each query.
+        with atomic(self.node.backend):
+            values = self.stored_inputs('tasks', template) or {}
+            for socket, links in grouped.items():
+                if len(links) == 1:
+                    value = self._link_value(links[0], task.scope)
+                else:
+                    value = {
+                        f'{link.from_task}_{link.from_socket}': self._link_value(link, task.scope) for link in links
+                    }
+                if value is not None:
+                    set_nested(values, socket, value)
         plain = self.structure['tasks'][template].get('plain_inputs') or {}
         return apply_overrides(merge_nested(values, as_dict(plain)), self.graph_state.record(task.name).inputs)
 

@@ -194,7 +194,7 @@ def advance_loops(engine: Any) -> None:
         loop = loop_progress(state.ctx, zone)
         if states.get(zone) != TaskState.FINISHED or loop['ended'] or loop['iteration'] == 0:
             continue
-        members = descendants(plan.zone_members, zone)
+        members = plan.inside(zone)
         member_states = [states.get(member, TaskState.PLANNED) for member in members]
         if any(value not in TERMINAL_TASK_STATES for value in member_states):
             continue
@@ -207,6 +207,8 @@ def advance_loops(engine: Any) -> None:
 
 def not_taken(order: Iterable[str], value_parents: Mapping[str, Iterable[str]], states: Mapping[str, str]) -> list[str]:
     """The PLANNED tasks, in ``order`` (topological), that take a value from a NOT_TAKEN task, directly or not."""
+    if TaskState.NOT_TAKEN not in states.values():
+        return []
     found: set[str] = set()
     for name in order:
         if states.get(name, TaskState.PLANNED) != TaskState.PLANNED:
