@@ -200,6 +200,8 @@ class WorkGraphEngine(Process):
         outputs among them): a graph with a thousand outputs reloaded each of them a thousand times.
 
         :raises ValueError: if an output link is not valid; no output is linked.
+        :raises ModificationNotAllowed: if an output node is not stored (a workflow cannot create data); no output is
+            linked.
         """
         if self.metadata.store_provenance is False:
             return
