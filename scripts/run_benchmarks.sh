@@ -30,9 +30,8 @@
 # the floor failed (a failed check, not a slow case); upstream's failed checks are results, reported as `failed`
 # (pytest's xfail), not failures of the run.
 #
-# The long run of docs/benchmarks.md (save, and the n=100 chains, with a budget that fits upstream):
-#   BENCH_BUDGET=900 BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long \
-#       bash scripts/run_benchmarks.sh both -k 'save or (chain and 100 and not 1000 and not pythonjobs)'
+# The long run of docs/benchmarks.md (the cases the default budget skips, with a budget of 200 s): its commands are in
+# the section "Long run" of that page (BENCH_RESULTS_DIR=benchmarks/results/long BENCH_DOCS_MARKER=results-long).
 
 set -euo pipefail
 

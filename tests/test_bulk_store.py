@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from aiida import orm
 from aiida.engine import calcfunction
+from node_rows import ROW_FIELDS, node_count, row
 
 from aiida_workgraph.orm.bulk_store import BULK_STORABLE_TYPES, bulk_store
-
-ROW_FIELDS = ('node_type', 'process_type', 'label', 'description', 'attributes', 'extras', 'repository_metadata')
 
 
 def make_values() -> list[orm.Data]:
@@ -28,18 +27,6 @@ def make_values() -> list[orm.Data]:
         orm.Dict({'a': {'b': [1, 2.5, 'c']}, 'empty': {}, 'none': None}),
         orm.List([1, 'x', [2, 3], {'k': False}]),
     ]
-
-
-def row(pk: int) -> dict[str, Any]:
-    """The database row of node ``pk`` (the columns that store() writes), read with the QueryBuilder."""
-    projections = [*ROW_FIELDS, 'uuid', 'user_id', 'dbcomputer_id', 'ctime', 'mtime']
-    values = orm.QueryBuilder().append(orm.Node, filters={'id': pk}, project=projections).one()
-    return dict(zip(projections, values))
-
-
-def node_count() -> int:
-    """The number of nodes in the database."""
-    return orm.QueryBuilder().append(orm.Node).count()
 
 
 def test_nodes_are_stored_as_store_would(aiida_profile_clean: Any) -> None:

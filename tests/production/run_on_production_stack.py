@@ -423,6 +423,7 @@ def read_back_with_orm(pk: int) -> dict[str, Any]:
 
     node = orm.load_node(pk)
     returned = node.base.links.get_outgoing(link_type=LinkType.RETURN).nested()
+    inputs = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).all()
     called = node.base.links.get_outgoing(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).all()
     loaded = WorkGraph.load(pk)
     return {
@@ -431,6 +432,16 @@ def read_back_with_orm(pk: int) -> dict[str, Any]:
         'is_finished_ok': node.is_finished_ok,
         'exit_status': node.exit_status,
         'outputs': {key: value.value for key, value in returned.items()},
+        # The plain values, written as rows when the process was created: their type, value and caching hash.
+        'plain_inputs': {
+            triple.link_label: {
+                'class': type(triple.node).__name__,
+                'value': triple.node.value,
+                'hash_is_computed_hash': triple.node.base.caching.get_hash() == triple.node.base.caching.compute_hash(),
+            }
+            for triple in inputs
+            if isinstance(triple.node, (orm.Int, orm.Float, orm.Str, orm.Bool))
+        },
         'task_states': {
             task.name: task.state
             for task in loaded.tasks

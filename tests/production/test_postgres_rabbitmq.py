@@ -39,6 +39,8 @@ EXPECTED_OUTPUTS = {
     'first': {'product': 12, 'sum': 42, 'final': 43},  # (1 + 2) * 4 = 12; 12 + 30 = 42; 42 + 1 = 43
     'second': {'product': 22, 'sum': 122, 'final': 123},  # (5 + 6) * 2 = 22; 22 + 100 = 122; 122 + 1 = 123
 }
+# The values the script gives each graph: (x, y, factor, offset).
+GRAPH_VALUES = {'first': (1, 2, 4, 30), 'second': (5, 6, 2, 100)}
 TASKS = {'total': 'FINISHED', 'product': 'FINISHED', 'job': 'FINISHED', 'final': 'FINISHED'}
 PLAIN_TASKS = ('total', 'product', 'final')
 
@@ -145,6 +147,15 @@ def test_workgraph_on_postgres_and_rabbitmq(tmp_path: Path) -> None:
         assert graph['is_finished_ok'] and graph['exit_status'] == 0, (label, graph, context)
         assert graph['outputs'] == expected, (label, context)
         assert graph['task_states'] == TASKS, (label, context)
+        x, y, factor, offset = GRAPH_VALUES[label]
+        hashed = {'class': 'Int', 'hash_is_computed_hash': True}
+        assert graph['plain_inputs'] == {
+            'tasks__total__x': {**hashed, 'value': x},
+            'tasks__total__y': {**hashed, 'value': y},
+            'tasks__product__y': {**hashed, 'value': factor},
+            'tasks__job__y': {**hashed, 'value': offset},
+            'tasks__final__y': {**hashed, 'value': 1},
+        }, (label, context)
         # Plain tasks are PyFunction processes (CalcFunctionNodes), the CalcJob runs on localhost.
         assert graph['called'] == {
             **{name: {'class': 'CalcFunctionNode', 'exit_status': 0, 'computer': None} for name in PLAIN_TASKS},

@@ -7,6 +7,7 @@ from typing import Any
 
 from node_graph.socket_spec import SocketSpec
 
+from ..orm.value_rows import PlainValue
 from ..serialization.errors import ValueProblem, WorkGraphSerializationError
 from ..serialization.schema import NAMESPACE, Slot, spec_slot
 from ..serialization.walk import InputWalker, WalkResult
@@ -27,8 +28,9 @@ _CTX_SLOT = _ctx_slot()
 def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult, list[ValueProblem]]:
     """Walk the raw inputs of a ``WorkGraphEngine`` once, converting values and collecting every problem.
 
-    Values become AiiDA data nodes (unstored), plain values (``metadata``, options) move into the graph structure,
-    which then holds no other values. Nothing is stored.
+    Values become AiiDA data nodes (unstored) or, for ``int``/``float``/``str``/``bool`` values that become base-type
+    nodes, :class:`~aiida_workgraph.orm.value_rows.PlainValue` (checked, stored as rows by the engine); plain values
+    (``metadata``, options) move into the graph structure, which then holds no other values. Nothing is stored.
 
     :param inputs: ``graph_inputs``, ``tasks`` (``{task: {port: value}}``), ``workgraph_data`` (``structure`` and
         ``ctx``) and ``metadata``.
@@ -60,7 +62,7 @@ def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult,
             )
             continue
         trees[f'tasks.{name}'] = (values, plan.tasks[name].input_slot())
-    walker = InputWalker(for_daemon=structure.get('launch', LAUNCH_SUBMIT) != LAUNCH_RUN)
+    walker = InputWalker(for_daemon=structure.get('launch', LAUNCH_SUBMIT) != LAUNCH_RUN, plain_values=True)
     result = WalkResult()
     for prefix, (tree, slot) in trees.items():
         walker.walk(tree, slot, prefix, result.data, result.plain, prefix)
@@ -94,3 +96,50 @@ def prepare_engine_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkR
         name = prepared['workgraph_data']['structure'].get('name')
         raise WorkGraphSerializationError(problems, f'WorkGraph<{name}>')
     return prepared, result
+
+
+def take_plain_values(
+    inputs: dict[str, Any], namespaces: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[tuple[str, ...], PlainValue]]:
+    """Take the :class:`~aiida_workgraph.orm.value_rows.PlainValue` of ``namespaces`` out of the prepared inputs, for
+    the engine to store as rows, and turn every other one into its (unstored) node.
+
+    When the inputs' ``metadata.store_provenance`` is ``False`` nothing is stored, so every plain value becomes a node.
+
+    :param inputs: the inputs :func:`prepare_engine_inputs` returned (not changed).
+    :param namespaces: the top-level input namespaces whose plain values are taken.
+    :return: the inputs without the taken values (namespaces left empty are dropped), and the taken values by their
+        path in the inputs (``('tasks', 'add', 'x')``).
+    """
+    taken: dict[tuple[str, ...], PlainValue] = {}
+    stored = (inputs.get('metadata') or {}).get('store_provenance', True) is not False
+    kept = dict(inputs)
+    for key in ('graph_inputs', 'tasks'):
+        kept[key] = _take(inputs[key], (key,), taken) if stored and key in namespaces else _to_nodes(inputs[key])
+    workgraph_data = inputs['workgraph_data']
+    kept['workgraph_data'] = {**workgraph_data, 'ctx': _to_nodes(workgraph_data['ctx'])}
+    return kept, taken
+
+
+def _take(tree: Any, path: tuple[str, ...], taken: dict[tuple[str, ...], PlainValue]) -> Any:
+    """``tree`` without its plain values, which go into ``taken`` by path."""
+    if not isinstance(tree, dict):
+        return tree
+    kept = {}
+    for key, value in tree.items():
+        if isinstance(value, PlainValue):
+            taken[(*path, key)] = value
+            continue
+        value = _take(value, (*path, key), taken)
+        if not (isinstance(value, dict) and not value):
+            kept[key] = value
+    return kept
+
+
+def _to_nodes(tree: Any) -> Any:
+    """``tree`` with each plain value replaced by its unstored node."""
+    if isinstance(tree, PlainValue):
+        return tree.to_node()
+    if isinstance(tree, dict):
+        return {key: _to_nodes(value) for key, value in tree.items()}
+    return tree

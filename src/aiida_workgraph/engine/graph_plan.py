@@ -7,7 +7,7 @@ goes into a checkpoint.
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -163,15 +163,22 @@ class GraphPlan:
         return [link for key, links in self.ctx_writers.items() for link in links if _overlaps(key, socket)]
 
     def _topological_order(self) -> list[str]:
+        """The tasks, each after the tasks it depends on; among ready tasks, in the order they were added.
+
+        :raises ValueError: if the graph has a cycle.
+        """
+        position = {name: index for index, name in enumerate(self.tasks)}
         pending = {name: set(parents) for name, parents in self.parents.items()}
         order = []
-        ready = [name for name in self.tasks if not pending[name]]
+        queued = {name for name in self.tasks if not pending[name]}
+        ready = deque(name for name in self.tasks if name in queued)
         while ready:
-            name = ready.pop(0)
+            name = ready.popleft()
             order.append(name)
-            for child in sorted(self.children[name], key=list(self.tasks).index):
+            for child in sorted(self.children[name], key=position.__getitem__):
                 pending[child].discard(name)
-                if not pending[child] and child not in order and child not in ready:
+                if not pending[child] and child not in queued:
+                    queued.add(child)
                     ready.append(child)
         if len(order) != len(self.tasks):
             stuck = sorted(set(self.tasks) - set(order))

@@ -22,12 +22,13 @@ from ..enums import TASK_RECORDS, TaskState
 from ..orm.bulk_store import BULK_STORABLE_TYPES, bulk_store
 from ..orm.return_links import add_return_links
 from ..orm.transaction import atomic
+from ..orm.value_rows import PlainValue, insert_rows, store_plain_values
 from ..orm.workgraph_node import STRUCTURE_FILENAME, WorkGraphNode
 from ..serialization.checkpoint import CheckpointError, validate_runtime_state
 from ..tasks.kinds.map import MAP_ITEM
 from ..trees import as_dict, flatten, get_nested, map_leaves, merge_nested, set_nested
 from . import scheduler
-from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs
+from .engine_inputs import LAUNCH_RUN, prepare_engine_inputs, take_plain_values
 from .error_handlers import apply_overrides, retry_failed_task
 from .graph_plan import GRAPH_CTX, GRAPH_INPUTS, OUTPUT_SOCKET_NAME, GraphPlan, Link
 from .graph_state import GraphState
@@ -91,8 +92,10 @@ class WorkGraphEngine(Process):
         :raises WorkGraphSerializationError: listing every value that cannot be kept; nothing is stored.
         """
         self.walk_result = None
+        self._plain_inputs: dict[tuple[str, ...], PlainValue] = {}
         if inputs is not None:
             inputs, self.walk_result = prepare_engine_inputs(inputs)
+            inputs, self._plain_inputs = take_plain_values(inputs, PK_INPUT_NAMESPACES)
         super().__init__(inputs, *args, **kwargs)
         self._plan: GraphPlan | None = None
         self.graph_state = GraphState()
@@ -158,8 +161,8 @@ class WorkGraphEngine(Process):
             # One transaction: all inputs and links or none, and the pks are read before its commit expires the nodes
             # (read after it, each would be loaded again, one query per node).
             with atomic(self.node.backend):
-                self._link_inputs()
-                self._hold_inputs_by_pk()
+                plain_pks = self._link_inputs()
+                self._hold_inputs_by_pk(plain_pks)
         return pid
 
     def _setup_db_record(self) -> None:
@@ -170,28 +173,42 @@ class WorkGraphEngine(Process):
     def _setup_inputs(self) -> None:
         """Input links are added by :meth:`_link_inputs` once the process node is stored."""
 
-    def _link_inputs(self) -> None:
+    def _link_inputs(self) -> dict[tuple[str, ...], int]:
         """Store the input nodes and link them to the (stored) process node (in the caller's transaction).
 
         aiida-core checks every new input link of an unstored node against all links cached before it (quadratic in
         the number of inputs) and commits each node and link on its own. Here the labels are unique by construction
         (the flattened namespace) and the process node is new, so no link can duplicate another or close a cycle:
-        the nodes are stored and the links inserted in bulk, all or none. Nodes of the base types (``Int``, ``Dict``,
-        ...) are written with one ``INSERT`` (:func:`~aiida_workgraph.orm.bulk_store.bulk_store`), the others one by
-        one.
+        the nodes are stored and the links inserted in bulk, all or none. Plain ``int``/``float``/``str``/``bool``
+        values taken out of the inputs are written as rows with one ``INSERT``
+        (:func:`~aiida_workgraph.orm.value_rows.store_plain_values`), unstored nodes of the base types (``Dict``,
+        ``List``, ...) with another (:func:`~aiida_workgraph.orm.bulk_store.bulk_store`), the others one by one.
+
+        :return: the pks of the plain values' nodes, by their path in the inputs.
         """
         storage = self.node.backend
-        inputs = [(label, data) for label, data in self._flat_inputs().items() if data is not None]
-        unstored = list({id(data): data for _, data in inputs if not data.is_stored}.values())
+        inputs = [(label, data.pk) for label, data in self._stored_flat_inputs().items()]
+        plain_pks = dict(
+            zip(self._plain_inputs, store_plain_values(storage, list(self._plain_inputs.values())), strict=True)
+        )
+        inputs.extend(('__'.join(path), pk) for path, pk in plain_pks.items())
+        rows = [
+            {'input_id': pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
+            for label, pk in inputs
+        ]
+        insert_rows(storage, EntityTypes.LINK, rows)
+        self._plain_inputs = {}
+        return plain_pks
+
+    def _stored_flat_inputs(self) -> dict[str, orm.Data]:
+        """The input nodes by link label, stored now where they were not."""
+        inputs = {label: data for label, data in self._flat_inputs().items() if data is not None}
+        unstored = list({id(data): data for data in inputs.values() if not data.is_stored}.values())
         bulk_store([data for data in unstored if type(data) in BULK_STORABLE_TYPES])
         for data in unstored:
             if type(data) not in BULK_STORABLE_TYPES:
                 data.store()
-        rows = [
-            {'input_id': data.pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
-            for label, data in inputs
-        ]
-        storage.bulk_insert(EntityTypes.LINK, rows)
+        return inputs
 
     def update_outputs(self) -> None:
         """Link the outputs added since the last call to the node, all in one transaction.
@@ -207,14 +224,21 @@ class WorkGraphEngine(Process):
             return
         add_return_links(self.node, self._flat_outputs())
 
-    def _hold_inputs_by_pk(self) -> None:
+    def _hold_inputs_by_pk(self, plain_pks: dict[tuple[str, ...], int] | None = None) -> None:
         """Keep the stored graph and task inputs by pk only, and load them when a task needs them.
 
         Every node an engine holds stays in the storage session, which expires all of them on each commit: holding a
         graph's thousand input nodes would make each of its tasks pay for all of them.
+
+        :param plain_pks: the pks of the plain values stored as rows, by their path in the inputs.
         """
         inputs = dict(self._parsed_inputs)
         self._input_pks = {namespace: _pks(as_dict(inputs.pop(namespace, {}))) for namespace in PK_INPUT_NAMESPACES}
+        for (namespace, *path), pk in (plain_pks or {}).items():
+            tree = self._input_pks[namespace]
+            for key in path[:-1]:
+                tree = tree.setdefault(key, {})
+            tree[path[-1]] = pk
         self._parsed_inputs = AttributesFrozendict(inputs)
         raw = dict(self._raw_inputs or {})
         self._raw_inputs = AttributesFrozendict({key: raw[key] for key in raw if key not in PK_INPUT_NAMESPACES})

@@ -18,7 +18,9 @@ from typing import Any
 from aiida import orm
 from aiida.common.exceptions import ValidationError
 from aiida.orm.implementation.utils import clean_value
+from aiida.orm.nodes.data.base import to_aiida_type
 
+from ..orm.value_rows import PLAIN_VALUE_CLASSES, PlainValue
 from .content import ContentWalker, storage_refuses_nul
 from .errors import ConversionRefused
 
@@ -120,10 +122,39 @@ def _check_attribute_leaf(item: Any) -> None:
 def _check_attributes(node: orm.Data) -> None:
     """Refuse a converted node whose attributes the database cannot store (it would fail only when stored): values
     without a JSON form, NaN, strings the storage refuses, too deep nesting."""
+    _check_attribute_values(node.base.attributes.all)
+
+
+def _check_attribute_values(attributes: dict[str, Any]) -> None:
+    """Refuse node attributes the database cannot store (see :func:`_check_attributes`)."""
     try:
-        ContentWalker(_check_attribute_leaf, storage_refuses_nul()).walk(node.base.attributes.all)
+        ContentWalker(_check_attribute_leaf, storage_refuses_nul()).walk(attributes)
     except ConversionRefused as refused:
         raise ConversionRefused(refused.reason, refused.fix) from refused
+
+
+def to_plain_value(value: Any, serializer: Any) -> PlainValue | None:
+    """Keep an ``int``/``float``/``str``/``bool`` as a :class:`~aiida_workgraph.orm.value_rows.PlainValue`, which
+    the engine stores as a row, where converting it would give the matching base-type node (``orm.Int``, ...).
+
+    :param value: the value.
+    :param serializer: the port's own serializer, or ``None`` where our rules (aiida-pythonjob's serializers) apply.
+    :return: the plain value, or ``None`` for any other value, or where a serializer other than aiida-core's default
+        (``to_aiida_type``) or the registered one for the type would convert it.
+    :raises ConversionRefused: if the value cannot be stored as that node's attribute (NaN, a string the storage
+        refuses).
+    """
+    node_class = PLAIN_VALUE_CLASSES.get(type(value))
+    if node_class is None:
+        return None
+    if serializer is None:
+        registered = _serializers().get(f'builtins.{type(value).__name__}')
+        if registered != f'{node_class.__module__}.{node_class.__name__}':
+            return None
+    elif serializer is not to_aiida_type:
+        return None
+    _check_attribute_values({'value': value})
+    return PlainValue(value)
 
 
 def check_storable(value: Any, node: orm.Data) -> None:

@@ -44,7 +44,11 @@ class WorkGraphSerializationError(ValueError):
 
 def type_name(value: object) -> str:
     """Return ``module.Class`` for the type of ``value``."""
-    value_type = type(value)
+    return class_name(type(value))
+
+
+def class_name(value_type: type) -> str:
+    """Return ``module.Class`` for the class ``value_type``."""
     return f'{value_type.__module__}.{value_type.__qualname__}'
 
 

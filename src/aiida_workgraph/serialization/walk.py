@@ -13,9 +13,10 @@ from typing import Any
 from aiida import orm
 from aiida.orm.nodes.data.base import to_aiida_type
 
+from ..orm.value_rows import PlainValue
 from .content import FIX_CYCLE, FIX_DEPTH, MAX_DEPTH, check_string, storage_refuses_nul
-from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data
-from .errors import ValueProblem, type_name
+from .convert import ConversionRefused, check_json, check_storable, diagnose, to_data, to_plain_value
+from .errors import ValueProblem, class_name, type_name
 from .schema import DATA, NAMESPACE, PLAIN, Slot
 
 
@@ -23,7 +24,8 @@ from .schema import DATA, NAMESPACE, PLAIN, Slot
 class WalkResult:
     """What the walk produced.
 
-    :param data: the tree of AiiDA data nodes (unstored where they were converted), keyed like the input.
+    :param data: the tree of AiiDA data nodes (unstored where they were converted) and plain values kept for storing
+        as rows (:class:`~aiida_workgraph.orm.value_rows.PlainValue`), keyed like the input.
     :param plain: the tree of plain values (metadata, options) that stay in the graph structure.
     :param visited: the path of every leaf value visited, in visiting order.
     :param report: for each visited path, the AiiDA type it becomes (or ``plain``).
@@ -39,10 +41,13 @@ class InputWalker:
     """Walks input trees against their schema, once per value, and collects every problem.
 
     :param for_daemon: refuse values a daemon worker could not load back.
+    :param plain_values: keep ``int``/``float``/``str``/``bool`` values that would become base-type nodes as
+        :class:`~aiida_workgraph.orm.value_rows.PlainValue` (checked, not yet nodes), for the engine to store as rows.
     """
 
-    def __init__(self, for_daemon: bool):
+    def __init__(self, for_daemon: bool, plain_values: bool = False):
         self.for_daemon = for_daemon
+        self.plain_values = plain_values
         self.problems: list[ValueProblem] = []
         self.visited: list[str] = []
         self.report: dict[str, str] = {}
@@ -75,7 +80,7 @@ class InputWalker:
             )
             return
         data[key] = node
-        self.report[path] = type_name(node)
+        self.report[path] = class_name(node.node_class) if isinstance(node, PlainValue) else type_name(node)
 
     def _walk_namespace(self, value: dict, slot: Slot, path: str, data: dict, plain: dict, key: str) -> None:
         """Visit the keys of a namespace (a dict whose keys are ports or ``ctx`` names), refusing bad keys and a
@@ -109,13 +114,18 @@ class InputWalker:
         if plain_child:
             plain[key] = plain_child
 
-    def _convert(self, value: Any, slot: Slot) -> orm.Data:
+    def _convert(self, value: Any, slot: Slot) -> orm.Data | PlainValue:
         """Convert one leaf: the port's own serializer when it has one, else our rules.
 
         Where aiida-core's default serializer ``to_aiida_type`` (which every process-function port gets) refuses a
         value, our rules convert it instead, if the port accepts the node they make (a dataclass in a calcfunction
-        becomes ``DataclassData``, as in a plain task); any other serializer's refusal is final.
+        becomes ``DataclassData``, as in a plain task); any other serializer's refusal is final. With ``plain_values``,
+        a value that would become an ``Int``, ``Float``, ``Str`` or ``Bool`` is kept as a :class:`PlainValue`.
         """
+        if self.plain_values and slot.kind in (DATA, NAMESPACE):
+            plain = to_plain_value(value, slot.serializer)
+            if plain is not None:
+                return plain
         if slot.serializer is not None and not isinstance(value, orm.Data):
             try:
                 node = slot.serializer(value)
