@@ -20,7 +20,7 @@ from .task import Task
 
 del _task_module
 
-__version__ = '0.9.6'
+__version__ = '0.9.8'
 
 __all__ = [
     'If',

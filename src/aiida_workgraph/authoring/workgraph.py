@@ -318,8 +318,8 @@ class WorkGraph(Graph):
 
         # Not closed afterwards, as in :meth:`run`: it shares this thread's event loop with aiida's global runner.
         runner = get_manager().create_runner(communicator=None)
+        # The engine writes its first checkpoint itself, on entering its CREATED state (aiida-core's ``on_entered``).
         engine = self._create_engine('submit', None, metadata, runner)
-        runner.persister.save_checkpoint(engine)
         engine.close()
         self.process = engine.node
         return self.process

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from node_graph.socket_spec import SocketSpec
@@ -38,7 +37,8 @@ def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult,
     :raises ValueError: if the inputs hold no graph structure, or required task inputs have neither value nor link.
     """
     workgraph_data = dict(inputs.get('workgraph_data') or {})
-    structure = copy.deepcopy(workgraph_data.get('structure') or {})
+    # The caller's structure is not changed: the walk adds ``plain_inputs`` to copies of the tasks that have some.
+    structure = dict(workgraph_data.get('structure') or {})
     if 'tasks' not in structure:
         raise ValueError('workgraph_data.structure is missing or holds no tasks')
     plan = GraphPlan(structure)
@@ -73,9 +73,11 @@ def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult,
     for key, value in result.data.items():
         if key.startswith('tasks.'):
             tasks[key[len('tasks.') :]] = value
+    structure['tasks'] = dict(structure['tasks'])
     for key, value in result.plain.items():
         if key.startswith('tasks.'):
-            structure['tasks'][key[len('tasks.') :]]['plain_inputs'] = value
+            name = key[len('tasks.') :]
+            structure['tasks'][name] = {**structure['tasks'][name], 'plain_inputs': value}
     prepared = {
         'graph_inputs': result.data.get('graph_inputs', {}),
         'tasks': tasks,

@@ -155,14 +155,17 @@ class WorkGraphEngine(Process):
     # region database record
 
     def _create_and_setup_db_record(self) -> Any:
-        """Store the process node, then its inputs and input links."""
-        pid = super()._create_and_setup_db_record()
-        if self.metadata.store_provenance:
-            # One transaction: all inputs and links or none, and the pks are read before its commit expires the nodes
-            # (read after it, each would be loaded again, one query per node).
-            with atomic(self.node.backend):
-                plain_pks = self._link_inputs()
-                self._hold_inputs_by_pk(plain_pks)
+        """Store the process node, its inputs and input links, all in one transaction: all of them or none.
+
+        The pks of the inputs are read before the commit expires the nodes (read after it, each would be loaded
+        again, one query per node).
+        """
+        if not self.metadata.store_provenance:
+            return super()._create_and_setup_db_record()
+        with atomic(orm.Node.collection.backend):
+            pid = super()._create_and_setup_db_record()
+            plain_pks = self._link_inputs()
+            self._hold_inputs_by_pk(plain_pks)
         return pid
 
     def _setup_db_record(self) -> None:
@@ -192,8 +195,9 @@ class WorkGraphEngine(Process):
             zip(self._plain_inputs, store_plain_values(storage, list(self._plain_inputs.values())), strict=True)
         )
         inputs.extend(('__'.join(path), pk) for path, pk in plain_pks.items())
+        process_pk = self.node.pk
         rows = [
-            {'input_id': pk, 'output_id': self.node.pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
+            {'input_id': pk, 'output_id': process_pk, 'label': label, 'type': LinkType.INPUT_WORK.value}
             for label, pk in inputs
         ]
         insert_rows(storage, EntityTypes.LINK, rows)

@@ -29,6 +29,8 @@ def add_return_links(node: orm.WorkflowNode, outputs: dict[str, Any]) -> None:
     :raises ModificationNotAllowed: if an output node is not stored (a workflow cannot create data); nothing is linked.
     :raises ValueError: if a link is not valid (e.g. its label is not a valid link label); nothing is linked.
     """
+    if not outputs:
+        return
     storage = node.backend
     with atomic(storage):
         linked = set(

@@ -84,7 +84,7 @@ def store_plain_values(storage: Any, values: Sequence[PlainValue]) -> list[int]:
         rows.append(
             {
                 'uuid': get_new_uuid(),
-                'node_type': node_class.class_node_type,
+                'node_type': _node_type(node_class),
                 'process_type': None,
                 'label': '',
                 'description': '',
@@ -133,6 +133,12 @@ def _table(storage: Any, entity_type: EntityTypes) -> Any:
     """The SQLAlchemy table of ``entity_type`` in ``storage`` (the same model aiida-core's ``bulk_insert`` uses)."""
     mapper, _ = storage._get_mapper_from_entity(entity_type, False)
     return mapper.local_table
+
+
+@functools.cache
+def _node_type(node_class: type[orm.Data]) -> str:
+    """The ``node_type`` column of a node of ``node_class`` (``data.core.int.Int.``), computed once per class."""
+    return node_class.class_node_type
 
 
 @functools.cache
