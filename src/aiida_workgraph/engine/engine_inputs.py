@@ -109,15 +109,16 @@ def take_plain_values(
     When the inputs' ``metadata.store_provenance`` is ``False`` nothing is stored, so every plain value becomes a node.
 
     :param inputs: the inputs :func:`prepare_engine_inputs` returned (not changed).
-    :param namespaces: the top-level input namespaces whose plain values are taken.
+    :param namespaces: the top-level input namespaces whose plain values are taken (the data namespaces besides
+        ``workgraph_data.ctx``, whose plain values always become nodes).
     :return: the inputs without the taken values (namespaces left empty are dropped), and the taken values by their
         path in the inputs (``('tasks', 'add', 'x')``).
     """
     taken: dict[tuple[str, ...], PlainValue] = {}
     stored = (inputs.get('metadata') or {}).get('store_provenance', True) is not False
     kept = dict(inputs)
-    for key in ('graph_inputs', 'tasks'):
-        kept[key] = _take(inputs[key], (key,), taken) if stored and key in namespaces else _to_nodes(inputs[key])
+    for key in namespaces:
+        kept[key] = _take(inputs[key], (key,), taken) if stored else _to_nodes(inputs[key])
     workgraph_data = inputs['workgraph_data']
     kept['workgraph_data'] = {**workgraph_data, 'ctx': _to_nodes(workgraph_data['ctx'])}
     return kept, taken

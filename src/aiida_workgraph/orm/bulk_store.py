@@ -16,7 +16,7 @@ from aiida.common import timezone
 from aiida.orm.entities import EntityTypes
 from sqlalchemy.orm import make_transient_to_detached
 
-__all__ = ('BULK_STORABLE_TYPES', 'bulk_store')
+__all__ = ('BULK_STORABLE_TYPES', 'add_to_autogroup', 'bulk_store')
 
 #: The node classes :func:`bulk_store` accepts: exactly these, no subclasses (a subclass may store more than rows).
 BULK_STORABLE_TYPES: tuple[type[orm.Data], ...] = (orm.Int, orm.Float, orm.Str, orm.Bool, orm.Dict, orm.List)
@@ -86,7 +86,7 @@ def bulk_store(nodes: Sequence[orm.Data]) -> list[orm.Data]:
         model.id = pk
         make_transient_to_detached(model)  # the row exists: attach the object as loaded, with no second insert
         session.add(model)
-    _add_to_autogroup(storage, nodes)
+    add_to_autogroup(storage, nodes)
     return nodes
 
 
@@ -133,8 +133,9 @@ def _check_batch(nodes: list[Any]) -> None:
             )
 
 
-def _add_to_autogroup(storage: Any, nodes: list[orm.Data]) -> None:
-    """Add the nodes to the active auto-group (``verdi run --auto-group``), as ``store()`` does."""
+def add_to_autogroup(storage: Any, nodes: list[orm.Data]) -> None:
+    """Add the nodes to the active auto-group (``verdi run --auto-group``), those its include/exclude lists select, as
+    ``store()`` does."""
     grouped = [node for node in nodes if storage.autogroup.is_to_be_grouped(node)]
     if grouped:
         storage.autogroup.get_or_create_group().add_nodes(grouped)

@@ -23,6 +23,7 @@ from aiida.common.utils import get_new_uuid
 from aiida.orm.entities import EntityTypes
 from sqlalchemy import insert, select
 
+from .bulk_store import add_to_autogroup
 from .transaction import atomic
 
 __all__ = ('PLAIN_VALUE_CLASSES', 'PlainValue', 'insert_rows', 'store_plain_values')
@@ -101,7 +102,9 @@ def store_plain_values(storage: Any, values: Sequence[PlainValue]) -> list[int]:
         insert_rows(storage, EntityTypes.NODE, rows)
         pks = _pks_by_uuid(storage, [row['uuid'] for row in rows])
     if storage.autogroup.is_enabled:
-        _add_to_autogroup(storage, pks)
+        add_to_autogroup(
+            storage, orm.QueryBuilder(backend=storage).append(orm.Data, filters={'id': {'in': pks}}).all(flat=True)
+        )
     return pks
 
 
@@ -151,11 +154,3 @@ def _hashed_objects(node_class: type[orm.Data]) -> dict[str, Any]:
 
 
 _HASH_EXTRA_KEY = orm.nodes.caching.NodeCaching._HASH_EXTRA_KEY
-
-
-def _add_to_autogroup(storage: Any, pks: list[int]) -> None:
-    """Add the new nodes to the active auto-group, those its include/exclude lists select, as ``store()`` does."""
-    nodes = orm.QueryBuilder(backend=storage).append(orm.Data, filters={'id': {'in': pks}}).all(flat=True)
-    grouped = [node for node in nodes if storage.autogroup.is_to_be_grouped(node)]
-    if grouped:
-        storage.autogroup.get_or_create_group().add_nodes(grouped)
