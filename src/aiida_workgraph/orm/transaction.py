@@ -6,6 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
+
+TAKE_WRITE_LOCK = text('DELETE FROM db_dbsetting WHERE id = -1')
+"""A write that changes nothing: as the first statement of a SQLite transaction it takes the write lock."""
+
 
 @contextmanager
 def atomic(storage: Any) -> Iterator[None]:
@@ -13,9 +18,17 @@ def atomic(storage: Any) -> Iterator[None]:
 
     aiida-core's ``transaction()`` commits the enclosing transaction when it is entered inside one that SQLAlchemy
     began implicitly, so the pending implicit transaction is committed first and a fresh one is opened.
+
+    On SQLite the new transaction takes the write lock before its first read. A transaction that read first and then
+    writes while another connection holds the write lock fails at once with "database is locked" (SQLite does not
+    wait there, as waiting could deadlock); one that asks for the write lock first waits for it, up to the
+    connection's timeout, like every other writer.
     """
     session = storage.get_session()
-    if session.in_transaction() and not storage.in_transaction:
+    nested = storage.in_transaction
+    if session.in_transaction() and not nested:
         session.commit()
     with storage.transaction():
+        if not nested and session.get_bind().dialect.name == 'sqlite':
+            session.execute(TAKE_WRITE_LOCK)
         yield
