@@ -431,6 +431,11 @@ def read_back_with_orm(pk: int) -> dict[str, Any]:
         'node_class': type(node).__name__,
         'is_finished_ok': node.is_finished_ok,
         'exit_status': node.exit_status,
+        # What explains a failure: the state, exit message, exception and reports of the graph.
+        'process_state': node.process_state.value if node.process_state else None,
+        'exit_message': node.exit_message,
+        'exception': node.exception,
+        'reports': [f'{entry.levelname}: {entry.message}' for entry in orm.Log.collection.get_logs_for(node)],
         'outputs': {key: value.value for key, value in returned.items()},
         # The plain values, written as rows when the process was created: their type, value and caching hash.
         'plain_inputs': {

@@ -144,7 +144,10 @@ def test_workgraph_on_postgres_and_rabbitmq(tmp_path: Path) -> None:
     for label, expected in EXPECTED_OUTPUTS.items():
         graph = result['orm'][str(pks[label])]
         assert graph['node_class'] == 'WorkGraphNode', context
-        assert graph['is_finished_ok'] and graph['exit_status'] == 0, (label, graph, context)
+        if not graph['is_finished_ok']:
+            # Printed first: pytest shows the captured output of a failed test whole, while it shortens long messages.
+            print(f'{label} WorkGraph<{pks[label]}> did not finish ok:\n{json.dumps(graph, indent=1)}\n{context}')
+        assert graph['is_finished_ok'] and graph['exit_status'] == 0, (label, graph['process_state'], graph['reports'])
         assert graph['outputs'] == expected, (label, context)
         assert graph['task_states'] == TASKS, (label, context)
         x, y, factor, offset = GRAPH_VALUES[label]
