@@ -370,3 +370,38 @@ def test_run_leaves_the_global_runner_usable(global_runner: Any) -> None:
     outputs, node = global_runner.run_get_node(DoubleWorkChain, x=orm.Int(4))
     assert node.exit_status == 0
     assert outputs['result'].value == 8
+
+
+def test_declared_sockets_of_a_process_class_are_added_to_its_ports(bash_code: orm.InstalledCode) -> None:
+    """``task(inputs=..., outputs=...)`` on a process class: a declared port keeps the port's spec, a declared name
+    that is not a port becomes an extra optional socket; the CalcJob runs as without them."""
+    handle = task(inputs=['x', 'note'], outputs=['sum', 'extra'])(ArithmeticAddCalculation)
+    wg = WorkGraph('calcjob_declared_sockets')
+    calc = wg.add_task(handle, name='calc', x=3, y=orm.Int(4), code=bash_code)
+    wg.outputs.sum = calc.outputs.sum
+    port_names = set(ArithmeticAddCalculation.spec().inputs)
+    assert port_names | {'note'} <= set(calc.inputs._get_keys())
+    assert {'sum', 'retrieved', 'extra'} <= set(calc.outputs._get_keys())
+    assert not calc.inputs['note']._metadata.required
+
+    outputs = wg.run()
+
+    assert_graph_finished_ok(wg, ['calc'])
+    assert outputs['sum'].value == 7
+    assert call_links(wg.process)['calc'].outputs.sum.value == 7
+    assert calc.outputs['extra'].value is None  # ArithmeticAddCalculation does not return it
+
+
+def test_a_value_for_a_declared_input_the_process_does_not_accept_fails_the_task(bash_code: orm.InstalledCode) -> None:
+    """A value given to a declared input that is not a port of the process fails the task at launch, with aiida-core's
+    port validation error naming the input; the graph exits with 302 and no CalcJob is created."""
+    handle = task(inputs=['note'])(ArithmeticAddCalculation)
+    wg = WorkGraph('calcjob_declared_input_refused')
+    wg.add_task(handle, name='calc', x=3, y=orm.Int(4), code=bash_code, note=orm.Str('hello'))
+
+    wg.run()
+
+    assert wg.process.exit_status == 302
+    assert wg.tasks['calc'].state == 'FAILED'
+    assert "Unexpected ports {'note'" in wg.tasks['calc'].log
+    assert call_links(wg.process) == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -133,11 +134,13 @@ def test_parent_workgraphs(finished_graph: WorkGraph) -> None:
 
 def test_get_or_create_code(aiida_localhost: orm.Computer) -> None:
     """``get_or_create_code`` creates the code once, then returns the same one."""
-    code = get_or_create_code(computer=aiida_localhost.label, code_label='bash', code_path='/bin/bash')
+    # A label no other test uses: a shell job test may have made `bash@localhost` from the `bash` on PATH already.
+    label = f'bash-{uuid.uuid4().hex[:8]}'
+    code = get_or_create_code(computer=aiida_localhost.label, code_label=label, code_path='/bin/bash')
     assert code.is_stored
-    assert code.full_label == f'bash@{aiida_localhost.label}'
+    assert code.full_label == f'{label}@{aiida_localhost.label}'
     assert str(code.filepath_executable) == '/bin/bash'
-    again = get_or_create_code(computer=aiida_localhost.label, code_label='bash')
+    again = get_or_create_code(computer=aiida_localhost.label, code_label=label)
     assert again.pk == code.pk
     python = get_or_create_code(computer=aiida_localhost.label, code_label='python3')
     assert str(python.filepath_executable) == shutil.which('python3')

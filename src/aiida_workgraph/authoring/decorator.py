@@ -60,7 +60,6 @@ def build_handle(
     :param kind: the name of the task kind (:mod:`aiida_workgraph.tasks.kinds`); inferred from ``obj`` when not
         given (``PYTHONJOB`` must be asked for).
     :raises TypeError: if ``obj`` cannot be a task.
-    :raises NotImplementedError: if ``inputs``/``outputs`` are declared for a process class (its ports are used).
     """
     if isinstance(obj, BaseHandle):
         return obj

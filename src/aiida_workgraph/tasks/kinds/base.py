@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar, Protocol
 
 from aiida import orm
@@ -98,6 +99,24 @@ class ProcessPortsKind(TaskKind):
     def required_inputs(self, task: TaskView) -> list[str]:
         """The required input ports without a default (metadata and non-db ports excluded)."""
         return required_ports(self.process_class(task).spec().inputs, '')
+
+
+def with_declared_sockets(ports: SocketSpec, declared: SocketSpec | None) -> SocketSpec:
+    """The port namespace ``ports`` with the sockets of ``declared`` that are not ports added after them.
+
+    A declared socket that is a port keeps the port's spec (the process validates its inputs and outputs by its
+    ports); one that is not becomes an optional extra socket: an output a process with a dynamic output namespace may
+    return, an input for a dynamic input namespace. A value given to an extra input that the process does not accept
+    fails the task at launch with aiida-core's port validation error, which names it.
+    """
+    if not declared or not declared.fields:
+        return ports
+    extra = {
+        name: replace(spec, meta=replace(spec.meta, required=False))
+        for name, spec in declared.fields.items()
+        if name not in ports.fields
+    }
+    return replace(ports, fields={**ports.fields, **extra})
 
 
 def required_ports(namespace: Any, prefix: str) -> list[str]:

@@ -10,20 +10,17 @@ from aiida.engine import CalcJob, Process
 from node_graph.socket_spec import SocketSpec
 
 from ..process_spec import process_specs
-from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
+from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label, with_declared_sockets
 
 
 class ProcessClassKind(ProcessPortsKind):
     """A process class: the task's sockets are its ports; it runs as a child process the engine waits for."""
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """The process's input and output port namespaces as socket specs.
-
-        :raises NotImplementedError: if ``inputs`` or ``outputs`` are given: a process class declares its own ports.
-        """
-        if inputs or outputs:
-            raise NotImplementedError('inputs/outputs cannot be declared for a process class: its ports are used')
-        return process_specs(obj)
+        """The process's input and output port namespaces as socket specs, with the declared ``inputs``/``outputs``
+        that are not ports added (see :func:`~.base.with_declared_sockets`)."""
+        in_spec, out_spec = process_specs(obj)
+        return with_declared_sockets(in_spec, inputs), with_declared_sockets(out_spec, outputs)
 
     def process_class(self, task: TaskView) -> Any:
         """The class itself."""

@@ -20,7 +20,7 @@ from node_graph.socket_spec import SocketSpec
 from ...serialization.schema import NAMESPACE, PLAIN_LEAF, Slot, port_slot
 from ...socket_spec import ANY
 from ..process_spec import process_specs
-from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
+from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label, with_declared_sockets
 
 #: The plain inputs of the adapter, besides ``ShellJob``'s ports.
 ADAPTER_INPUTS = ('command', 'resolve_command')
@@ -48,23 +48,23 @@ class ShellJobKind(ProcessPortsKind):
     name = 'SHELLJOB'
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """``ShellJob``'s ports plus ``command`` and ``resolve_command``; ``outputs`` adds output names.
+        """``ShellJob``'s ports plus ``command`` and ``resolve_command``, ``stdout`` and ``stderr``, and the declared
+        ``inputs``/``outputs`` that are not ports (see :func:`~.base.with_declared_sockets`).
 
         :param obj: ``ShellJob`` (the class the task runs).
-        :param inputs: must be ``None``: the inputs are ``ShellJob``'s.
+        :param inputs: a namespace spec of inputs to add to ``ShellJob``'s (for its dynamic ``nodes`` namespace, say).
         :param outputs: a namespace spec of the outputs (file outputs and parser outputs) to add to ``ShellJob``'s.
-        :raises NotImplementedError: if ``inputs`` are declared.
         """
-        if inputs:
-            raise NotImplementedError('inputs cannot be declared for a shelljob: they are those of ShellJob')
         in_spec, out_spec = process_specs(obj)
         plain = SocketSpec(ANY, meta=SocketMeta(required=False, is_metadata=True))
         in_fields = {**in_spec.fields, **{name: plain for name in ADAPTER_INPUTS}}
         in_fields['code'] = replace(in_fields['code'], meta=replace(in_fields['code'].meta, required=False))
         optional = SocketSpec(ANY, meta=SocketMeta(required=False))
-        extra = {**{name: optional for name in DEFAULT_OUTPUTS}, **(outputs.fields if outputs else {})}
-        out_fields = {**out_spec.fields, **{name: spec for name, spec in extra.items() if name not in out_spec.fields}}
-        return replace(in_spec, fields=in_fields), replace(out_spec, fields=out_fields)
+        added = {**{name: optional for name in DEFAULT_OUTPUTS}, **(outputs.fields if outputs else {})}
+        return (
+            with_declared_sockets(replace(in_spec, fields=in_fields), inputs),
+            with_declared_sockets(out_spec, replace(out_spec, fields=added)),
+        )
 
     def process_class(self, task: TaskView) -> Any:
         """aiida-shell's ``ShellJob``."""
