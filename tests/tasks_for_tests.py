@@ -112,6 +112,24 @@ def _multiply_cf(x: orm.Int, y: orm.Int) -> orm.Int:
     return orm.Int(x.value * y.value)
 
 
+class EchoWorkChain(WorkChain):
+    """Return its input ``x`` under the output names listed in ``names`` (a dynamic output namespace)."""
+
+    @classmethod
+    def define(cls, spec: Any) -> None:
+        """Define the inputs ``x`` and ``names`` and a dynamic output namespace."""
+        super().define(spec)
+        spec.input('x', valid_type=orm.Int)
+        spec.input('names', valid_type=orm.List)
+        spec.outputs.dynamic = True
+        spec.outline(cls.echo)
+
+    def echo(self) -> None:
+        """Return ``x`` under each name."""
+        for name in self.inputs.names.get_list():
+            self.out(name, self.inputs.x)
+
+
 class DoubleWorkChain(WorkChain):
     """Return ``2 * x`` as the output ``result``; exit with status 400 when ``x`` is negative."""
 

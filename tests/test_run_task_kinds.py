@@ -8,7 +8,7 @@ import pytest
 from aiida import orm
 from aiida.calculations.arithmetic.add import ArithmeticAddCalculation
 from aiida.common.links import LinkType
-from tasks_for_tests import DoubleWorkChain, add, add_multiply_wf, cube, multiply
+from tasks_for_tests import DoubleWorkChain, EchoWorkChain, add, add_multiply_wf, cube, multiply
 
 from aiida_workgraph import WorkGraph, get_current_graph, spec, task
 from aiida_workgraph.orm.workgraph_node import WorkGraphNode
@@ -405,3 +405,20 @@ def test_a_value_for_a_declared_input_the_process_does_not_accept_fails_the_task
     assert wg.tasks['calc'].state == 'FAILED'
     assert "Unexpected ports {'note'" in wg.tasks['calc'].log
     assert call_links(wg.process) == {}
+
+
+def test_declared_output_of_a_dynamic_namespace_links_to_the_next_task() -> None:
+    """A declared output that is not a port of a WorkChain with a dynamic output namespace is linked like a port."""
+    echo = task(outputs=['extra'])(EchoWorkChain)
+    wg = WorkGraph('workchain_declared_output')
+    first = wg.add_task(echo, name='echo', x=orm.Int(5), names=orm.List(['extra']))
+    second = wg.add_task(add, name='add', x=first.outputs.extra, y=1)
+    wg.outputs.total = second.outputs.result
+
+    outputs = wg.run()
+
+    assert_graph_finished_ok(wg, ['echo', 'add'])
+    assert outputs['total'].value == 6
+    child = call_links(wg.process)['echo']
+    assert child.outputs.extra.value == 5
+    assert wg.tasks['add'].process.inputs.function_inputs.x.pk == child.outputs.extra.pk
