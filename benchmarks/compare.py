@@ -12,7 +12,10 @@ with ``--docs``, writes it into that file between the lines ``<!-- MARKER:start 
 from ``--floor`` (default: from the results of ours). With ``--plots DIR`` it draws one log-log plot per group (time
 against ``n``: ours, upstream and the floor; matplotlib) into ``DIR`` and shows them in the report; with
 ``--profiles DIR`` (written by a run with ``BENCH_PROFILE_DIR``) it adds the cProfile top entries of the largest
-``n`` of each group. Standard library only, except matplotlib for ``--plots``.
+``n`` of each group. With ``--daemon FILE...`` (results of ``bench_daemon.py``, merged) it also writes the daemon
+benchmark's block (times, throughput, worker memory; marker ``--daemon-marker``, default ``daemon``) and, with
+``--daemon-plots DIR``, its two plots (graphs per minute and peak worker memory against ``N``). Standard library
+only, except matplotlib for the plots.
 """
 
 from __future__ import annotations
@@ -376,6 +379,227 @@ def report(
     return '\n'.join(lines) + '\n'
 
 
+# region the daemon benchmark (bench_daemon.py)
+
+DAEMON_IMPLS = ('ours', 'upstream', 'floor')
+DAEMON_IMPL_LABELS = {'ours': 'ours', 'upstream': 'upstream 0.9.0', 'floor': 'floor'}
+PROCESSES_PER_GRAPH = 11
+"""Process nodes per graph of the daemon benchmark, in every implementation: the graph (or WorkChain) and 10 tasks."""
+
+
+class DaemonResults:
+    """The cases of ``bench_daemon.py`` read from one or more results files, keyed by ``(setup, impl, n)``.
+
+    ``setup`` is the part of the group before `` | ``: stack and number of workers (``daemon: SQLite + ZeroMQ, 1
+    worker``); ``impl`` the part after it.
+    """
+
+    def __init__(self, files: list[dict[str, Any]]) -> None:
+        self.files = files
+        self.cases: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self.missing: dict[tuple[str, str, int], dict[str, Any]] = {}
+        for data in files:
+            for bench in data.get('benchmarks', []):
+                if bench['group'].startswith('daemon: ') and ' | ' in bench['group']:
+                    setup, impl = bench['group'].rsplit(' | ', 1)
+                    self.cases[(setup, impl, int(bench['extra_info']['n']))] = bench
+            for record in data.get('not_measured', []):
+                if record['group'].startswith('daemon: ') and ' | ' in record['group']:
+                    setup, impl = record['group'].rsplit(' | ', 1)
+                    self.missing[(setup, impl, int(record['n']))] = record
+
+    def setups(self) -> list[str]:
+        """The setups (stack, workers) in a stable order: production stack first, then by number of workers."""
+        names = {key[0] for key in (*self.cases, *self.missing)}
+        return sorted(names, key=lambda name: ('SQLite' in name, name))
+
+    def sizes(self, setup: str) -> list[int]:
+        """The ``N`` of a setup, measured or not."""
+        return sorted({key[2] for key in (*self.cases, *self.missing) if key[0] == setup})
+
+    def seconds(self, key: tuple[str, str, int]) -> float | None:
+        """The measured time of a case, or ``None`` (not run, skipped, stopped, failed)."""
+        bench = self.cases.get(key)
+        if bench is None or key in self.missing or bench['extra_info'].get('status', 'ok') != 'ok':
+            return None
+        return float(bench['stats']['min'])
+
+    def info(self, key: tuple[str, str, int], field: str) -> Any:
+        """A field of ``extra_info`` of a measured case, or ``None``."""
+        return self.cases[key]['extra_info'].get(field) if self.seconds(key) is not None else None
+
+    def cell(self, key: tuple[str, str, int]) -> str:
+        """The time cell: the time and the load average (1 min) at the case's start, or why there is none."""
+        seconds = self.seconds(key)
+        if seconds is not None:
+            load = self.cases[key]['extra_info'].get('load_average_start') or [None]
+            return format_seconds(seconds) + (f' (load {load[0]:.1f})' if load[0] is not None else '')
+        record = self.missing.get(key)
+        if record is None:
+            return 'not run'
+        bound = record.get('at_least_seconds')
+        if bound is None:
+            return record['reason'].split(':', 1)[0]
+        return (
+            f'> {format_seconds(bound)}, stopped'
+            if record['reason'].startswith('stopped')
+            else (f'≥ {format_seconds(bound)}, skipped')
+        )
+
+    def environment(self) -> list[str]:
+        """Markdown bullets: versions, when, the load and the commit of each results file."""
+        lines = []
+        for data in self.files:
+            info = data.get('machine_info', {})
+            packages = ', '.join(f'{name} {version}' for name, version in info.get('packages', {}).items())
+            load_start = ', '.join(f'{value:.1f}' for value in info.get('load_average_start', []))
+            load_end = ', '.join(f'{value:.1f}' for value in info.get('load_average_end', []))
+            commit = data.get('commit_info', {})
+            revision = (commit.get('id') or '')[:10] + (' (dirty)' if commit.get('dirty') else '')
+            setups = sorted({bench['group'].rsplit(' | ', 1)[0] for bench in data.get('benchmarks', [])})
+            lines += [
+                f'- **{", ".join(setups) or "no case"}**: session finished {data.get("datetime", "?")[:19]} UTC, '
+                f'{info.get("cpu_count", "?")} cores, load average (1, 5, 15 min) {load_start} at the start, '
+                f'{load_end} at the end; budget {data.get("budget_seconds", "?")} s per round; repository at '
+                f'{revision or "?"}; driver (ours, floor): {packages}',
+            ]
+        return lines
+
+
+def daemon_ratio(numerator: float | None, denominator: float | None) -> str:
+    """``numerator / denominator`` as ``1.23×``, or ``-``."""
+    return f'{numerator / denominator:.3g}×' if numerator and denominator else '-'
+
+
+def daemon_tables(results: DaemonResults) -> list[str]:
+    """The Markdown tables of the daemon benchmark: times, throughput, memory."""
+    times = [
+        '| setup | N graphs | ours | upstream 0.9.0 | floor | upstream / ours | ours / floor |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+    ]
+    rates = [
+        '| setup | N graphs | ours: graphs/min | upstream: graphs/min | floor: graphs/min | ours: per task '
+        '| upstream: per task | floor: per task | ours: per process |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    memory = [
+        '| setup | N graphs | ours: peak RSS per worker | upstream | floor | ours: per graph in flight | upstream '
+        '| floor | most graphs in flight (ours, upstream, floor) |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ]
+    for setup in results.setups():
+        for n in results.sizes(setup):
+            keys = {impl: (setup, impl, n) for impl in DAEMON_IMPLS}
+            seconds = {impl: results.seconds(key) for impl, key in keys.items()}
+            name = setup.removeprefix('daemon: ')
+            times.append(
+                f'| {name} | {n} | {" | ".join(results.cell(keys[impl]) for impl in DAEMON_IMPLS)} '
+                f'| {daemon_ratio(seconds["upstream"], seconds["ours"])} '
+                f'| {daemon_ratio(seconds["ours"], seconds["floor"])} |'
+            )
+            per_minute = [f'{60 * n / seconds[impl]:.3g}' if seconds[impl] else '-' for impl in DAEMON_IMPLS]
+            per_task = [format_seconds(seconds[impl] / (10 * n)) if seconds[impl] else '-' for impl in DAEMON_IMPLS]
+            per_process = format_seconds(seconds['ours'] / (PROCESSES_PER_GRAPH * n)) if seconds['ours'] else '-'
+            rates.append(f'| {name} | {n} | {" | ".join(per_minute)} | {" | ".join(per_task)} | {per_process} |')
+            peaks, per_graph, in_flight = [], [], []
+            for impl in DAEMON_IMPLS:
+                rss = results.info(keys[impl], 'worker_peak_rss_mb')
+                peaks.append(', '.join(f'{value:.0f} MB' for value in rss) if rss else '-')
+                kb = results.info(keys[impl], 'memory_per_graph_in_flight_kb')
+                per_graph.append(f'{kb / 1024:.2g} MB' if kb else '-')
+                flight = results.info(keys[impl], 'peak_in_flight')
+                in_flight.append(str(flight) if flight is not None else '-')
+            memory.append(f'| {name} | {n} | {" | ".join(peaks)} | {" | ".join(per_graph)} | {", ".join(in_flight)} |')
+    return [
+        '#### Time from the first `submit()` to the last graph terminated',
+        '',
+        *times,
+        '',
+        '#### Throughput',
+        '',
+        *rates,
+        '',
+        '#### Worker memory',
+        '',
+        *memory,
+    ]
+
+
+def plot_daemon(results: DaemonResults, folder: pathlib.Path) -> list[pathlib.Path]:
+    """Draw graphs per minute against ``N`` (one panel per setup) and the workers' peak memory; return the paths."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    setups = results.setups()
+    written = []
+    for name, ylabel, value in (
+        ('daemon-throughput.png', 'graphs per minute', lambda key, n: 60 * n / results.seconds(key)),
+        (
+            'daemon-worker-memory.png',
+            'peak RSS per worker (MB)',
+            lambda key, n: max(results.info(key, 'worker_peak_rss_mb') or [0]) or None,
+        ),
+    ):
+        columns = min(2, len(setups)) or 1
+        rows = (len(setups) + columns - 1) // columns or 1
+        figure, axes_grid = plt.subplots(rows, columns, figsize=(6.4 * columns / 1.3, 3.6 * rows), squeeze=False)
+        for index, setup in enumerate(setups):
+            axes = axes_grid[index // columns][index % columns]
+            for impl, marker in zip(DAEMON_IMPLS, ('o', 's', '.')):
+                points = [
+                    (n, value((setup, impl, n), n))
+                    for n in results.sizes(setup)
+                    if results.seconds((setup, impl, n)) is not None
+                ]
+                points = [(n, y) for n, y in points if y]
+                if points:
+                    axes.plot(
+                        *zip(*points),
+                        marker=marker,
+                        linestyle='--' if impl == 'floor' else '-',
+                        label=DAEMON_IMPL_LABELS[impl],
+                    )
+            axes.set_xscale('log')
+            axes.set_ylim(bottom=0)
+            axes.set_title(setup.removeprefix('daemon: '), fontsize='medium')
+            axes.set_xlabel('N graphs (10 tasks each)')
+            axes.set_ylabel(ylabel)
+            axes.grid(True, which='both', alpha=0.3)
+            axes.legend(fontsize='small')
+        for index in range(len(setups), rows * columns):
+            axes_grid[index // columns][index % columns].axis('off')
+        figure.tight_layout()
+        path = folder / name
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def daemon_report(
+    results: DaemonResults, plots: list[pathlib.Path] | None = None, relative_to: pathlib.Path | None = None
+) -> str:
+    """The Markdown block of the daemon benchmark: environment, tables, plots, cases without a measurement."""
+    lines = ['### Environment', '', *results.environment(), '', *daemon_tables(results), '']
+    if plots:
+        lines += ['#### Plots', '']
+        for path in plots:
+            shown = os.path.relpath(path, relative_to) if relative_to else str(path)
+            lines += [f'![{path.stem}]({pathlib.Path(shown).as_posix()})', '']
+    missing = [
+        f'- {impl}, {setup.removeprefix("daemon: ")}, N={n}: {record["reason"]}'
+        for (setup, impl, n), record in sorted(results.missing.items())
+    ]
+    lines += ['#### Cases without a measurement', '', *(missing or ['- none'])]
+    return '\n'.join(lines) + '\n'
+
+
+# endregion
+
+
 def write_into(path: pathlib.Path, text: str, marker: str = 'results') -> None:
     """Replace the text between the lines ``<!-- {marker}:start -->`` and ``<!-- {marker}:end -->`` of ``path``.
 
@@ -410,6 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument('--plots', type=pathlib.Path, default=None, help='folder to draw one PNG per group into')
     parser.add_argument('--profiles', type=pathlib.Path, default=None, help='folder of profiles (BENCH_PROFILE_DIR)')
+    parser.add_argument(
+        '--daemon', type=pathlib.Path, nargs='*', default=[], help='results files of bench_daemon.py (merged)'
+    )
+    parser.add_argument('--daemon-marker', default='daemon', help='name of the block of --docs for the daemon results')
+    parser.add_argument('--daemon-plots', type=pathlib.Path, default=None, help='folder to draw the daemon plots into')
     args = parser.parse_args(argv)
     ours = Results('ours', load(args.ours))
     upstream = Results('upstream', load(args.upstream))
@@ -423,6 +652,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.docs is not None:
         write_into(args.docs, text, args.marker)
         print(f'written into {args.docs}', file=sys.stderr)
+    daemon_files = [data for data in (load(path) for path in args.daemon) if data]
+    if daemon_files:
+        daemon = DaemonResults(daemon_files)
+        daemon_plots = plot_daemon(daemon, args.daemon_plots) if args.daemon_plots is not None else None
+        daemon_text = daemon_report(daemon, daemon_plots, relative_to)
+        print(daemon_text)
+        if args.docs is not None:
+            write_into(args.docs, daemon_text, args.daemon_marker)
+            print(f'daemon results written into {args.docs}', file=sys.stderr)
     return 0
 
 

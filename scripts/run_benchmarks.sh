@@ -2,7 +2,7 @@
 # Benchmarks: our package against upstream aiida-workgraph 0.9.0 and against the floor (aiida-core alone), side by
 # side, with one log-log plot per group (docs/benchmarks.md).
 #
-#   bash scripts/run_benchmarks.sh [both|ours|upstream|floor|profile|compare] [PYTEST ARGS...]
+#   bash scripts/run_benchmarks.sh [both|ours|upstream|floor|daemon|profile|compare] [PYTEST ARGS...]
 #
 # 1. Our virtual environment ($WORKGRAPH_VENV, default .venv) is made by scripts/setup.sh if it cannot import
 #    aiida_workgraph, pytest_benchmark and matplotlib. Upstream's ($UPSTREAM_VENV, default .venv-upstream, git-ignored)
@@ -13,11 +13,15 @@
 #    in turn, in one pytest session each (both packages are imported as `aiida_workgraph`), writing
 #    benchmarks/results/<ours|upstream>.json (pytest-benchmark's --benchmark-json); then benchmarks/bench_floor.py
 #    (aiida-core alone: the floor of each group) runs once, with our interpreter, into benchmarks/results/floor.json.
+#    Then the daemon benchmark, benchmarks/bench_daemon.py, runs once with our interpreter (BENCH_DAEMON=1): it drives
+#    ours, upstream (with .venv-upstream's interpreter) and the floor case after case, interleaved, each case with its
+#    own profile, database and daemon (PostgreSQL + RabbitMQ where they answer on 127.0.0.1, and SQLite + ZeroMQ),
+#    into benchmarks/results/daemon.json.
 # 3. benchmarks/compare.py prints the side-by-side report, draws one plot per group into docs/plots/<marker>/ and
 #    writes both into docs/benchmarks.md (with the profiles of benchmarks/results/profiles, if any).
 #
-# Modes: `both` (default: ours, upstream, floor, then compare), `ours`, `upstream`, `floor` (one of them, then
-# compare), `profile` (ours and the floor once more, every round under cProfile, into benchmarks/results/profiles:
+# Modes: `both` (default: ours, upstream, floor, daemon, then compare), `ours`, `upstream`, `floor`, `daemon` (one of
+# them, then compare), `profile` (ours and the floor once more, every round under cProfile, into benchmarks/results/profiles:
 # "Where the time goes"; these timings are not kept), `compare` (only step 3, from the results files).
 #
 # Settings: BENCH_BUDGET (seconds per round of one case, default 60; cases that cannot fit are skipped or stopped
@@ -26,7 +30,10 @@
 # the lines <!-- results:start --> and <!-- results:end -->; the plots go to docs/plots/<marker>) and BENCH_DOCS_PAGE
 # (the page to write into, default docs/benchmarks.md; the plots go to plots/<marker> next to it). Everything a run
 # writes besides the results stays in $BENCH_RUN_DIR (default .ci-work/benchmarks, emptied first): AIIDA_PATH,
-# pytest's --basetemp. Your AiiDA configuration is never touched. Exit status: non-zero if a benchmark of ours or of
+# pytest's --basetemp. Your AiiDA configuration is never touched. The daemon benchmark: BENCH_DAEMON_BUDGET (its budget
+# per round, default 120 s), BENCH_DAEMON_STACKS, BENCH_DAEMON_WORKERS, BENCH_DAEMON_IMPLS, BENCH_DAEMON_SIZES (see
+# benchmarks/bench_daemon.py) and BENCH_DAEMON_JSON (its results file, default $BENCH_RESULTS_DIR/daemon.json; the
+# report merges every $BENCH_RESULTS_DIR/daemon*.json). Exit status: non-zero if a benchmark of ours or of
 # the floor failed (a failed check, not a slow case); upstream's failed checks are results, reported as `failed`
 # (pytest's xfail), not failures of the run.
 #
@@ -40,9 +47,9 @@ cd "$REPO_ROOT"
 
 MODE="${1:-both}"
 case "$MODE" in
-    both | ours | upstream | floor | profile | compare) shift || true ;;
+    both | ours | upstream | floor | daemon | profile | compare) shift || true ;;
     -*) MODE=both ;;
-    *) printf 'usage: %s [both|ours|upstream|floor|profile|compare] [PYTEST ARGS...]\n' "$0" >&2; exit 2 ;;
+    *) printf 'usage: %s [both|ours|upstream|floor|daemon|profile|compare] [PYTEST ARGS...]\n' "$0" >&2; exit 2 ;;
 esac
 
 UPSTREAM_VERSION=0.9.0
@@ -123,6 +130,7 @@ run_impl() {
 
 ENGINE_FILES=(benchmarks/bench_workgraph.py benchmarks/bench_large_values.py)
 FLOOR_FILE=benchmarks/bench_floor.py
+DAEMON_FILE=benchmarks/bench_daemon.py
 PROFILES_DIR="$RESULTS_DIR/profiles"
 
 overall=0
@@ -140,6 +148,13 @@ if [ "$MODE" = both ] || [ "$MODE" = floor ]; then
     ensure_ours
     run_impl floor "$OURS_VENV/bin/python" "$RESULTS_DIR/floor.json" "$FLOOR_FILE" -- "$@" || overall=1
 fi
+if [ "$MODE" = both ] || [ "$MODE" = daemon ]; then
+    ensure_ours
+    ensure_upstream
+    BENCH_DAEMON=1 BENCH_BUDGET="${BENCH_DAEMON_BUDGET:-120}" BENCH_UPSTREAM_PYTHON="$UPSTREAM_VENV/bin/python" \
+        run_impl daemon "$OURS_VENV/bin/python" "${BENCH_DAEMON_JSON:-$RESULTS_DIR/daemon.json}" "$DAEMON_FILE" -- "$@" \
+        || overall=1
+fi
 if [ "$MODE" = profile ]; then
     # Profiled rounds are slower: their timings go to $RUN_DIR and are not kept, only the profiles are.
     ensure_ours
@@ -152,5 +167,6 @@ fi
 ensure_ours
 "$OURS_VENV/bin/python" benchmarks/compare.py --ours "$RESULTS_DIR/ours.json" --upstream "$RESULTS_DIR/upstream.json" \
     --floor "$RESULTS_DIR/floor.json" --docs "$DOCS_PAGE" --marker "$DOCS_MARKER" \
-    --plots "$(dirname "$DOCS_PAGE")/plots/$DOCS_MARKER" --profiles "$PROFILES_DIR"
+    --plots "$(dirname "$DOCS_PAGE")/plots/$DOCS_MARKER" --profiles "$PROFILES_DIR" \
+    --daemon "$RESULTS_DIR"/daemon*.json --daemon-plots "$(dirname "$DOCS_PAGE")/plots/daemon"
 exit "$overall"

@@ -161,3 +161,60 @@ def test_cells_of_cases_without_a_measurement() -> None:
     assert upstream.cell(('run: While of n iterations', 1000)) == 'not run'
     assert upstream.median(('run: While of n iterations', 100)) is None
     assert compare.ratio(ours, upstream, ('run: While of n iterations', 100)) == '-'
+
+
+def test_daemon_benchmark_smoke(tmp_path: pathlib.Path) -> None:
+    """The daemon benchmark (``bench_daemon.py``) end to end at its smoke size: ours, SQLite + ZeroMQ, 1 worker.
+
+    One case (2 graphs of 10 tasks, its own profile and daemon, about 15 s): the case checks every graph itself; here,
+    that it was measured, that its derived numbers are there and that ``compare.py`` writes the daemon block and plots.
+    """
+    results = tmp_path / 'daemon.json'
+    env = {
+        **os.environ,
+        'AIIDA_PATH': str(tmp_path / 'aiida'),
+        'BENCH_SMOKE': '1',
+        'BENCH_DAEMON': '1',
+        'BENCH_IMPL': 'daemon',
+        'BENCH_BUDGET': '300',
+        'BENCH_DAEMON_STACKS': 'sqlite',
+        'BENCH_DAEMON_WORKERS': '1',
+        'BENCH_DAEMON_IMPLS': 'ours',
+    }
+    env.pop('AIIDA_PROFILE', None)
+    command = [
+        sys.executable,
+        '-m',
+        'pytest',
+        'benchmarks/bench_daemon.py',
+        '-o',
+        'python_files=bench_*.py',
+        '-p',
+        'no:cacheprovider',
+        f'--basetemp={tmp_path / "basetemp"}',
+        '-W',
+        'ignore',
+        f'--benchmark-json={results}',
+        '-q',
+    ]
+    completed = subprocess.run(
+        command, cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+    assert completed.returncode == 0, f'the daemon smoke run failed:\n{completed.stdout[-6000:]}\n{completed.stderr}'
+    data = json.loads(results.read_text(encoding='utf-8'))
+    (bench,) = data['benchmarks']
+    assert bench['group'] == 'daemon: SQLite + ZeroMQ, 1 worker | ours'
+    info = bench['extra_info']
+    assert info['status'] == 'ok' and info['n'] == 2 and info['tasks'] == 20
+    assert info['graphs_per_minute'] > 0 and info['worker_peak_rss_mb'] and info['peak_in_flight'] >= 1
+    compare = load_compare()
+    page = tmp_path / 'benchmarks.md'
+    blocks = '<!-- results:start -->\n<!-- results:end -->\n<!-- daemon:start -->\n<!-- daemon:end -->\n'
+    page.write_text(blocks, encoding='utf-8')
+    arguments = ['--ours', str(tmp_path / 'none.json'), '--upstream', str(tmp_path / 'none.json')]
+    arguments += ['--docs', str(page), '--daemon', str(results)]
+    arguments += ['--daemon-plots', str(tmp_path / 'plots')]
+    assert compare.main(arguments) == 0
+    text = page.read_text(encoding='utf-8')
+    assert '| SQLite + ZeroMQ, 1 worker | 2 | ' in text
+    assert (tmp_path / 'plots' / 'daemon-throughput.png').read_bytes().startswith(PNG_MAGIC)
