@@ -56,6 +56,19 @@ class WorkGraphNode(WorkChainNode):
         """
         return json.loads(self.base.repository.get_object_content(STRUCTURE_FILENAME, mode='rb'))
 
+    @property
+    def workgraph_data_short(self) -> dict[str, Any]:
+        """The short JSON of the graph that the WorkGraph web GUI (aiida-gui-workgraph) draws, as upstream gives it.
+
+        ``name``, ``uuid``, ``state`` (the process state) and ``nodes`` ({task: identifier, label, node_type, inputs,
+        outputs, properties, position, children}), ``links`` ({from_node, to_node, from_socket, to_socket}); see
+        :func:`aiida_workgraph.orm.gui_view.workgraph_data_short`. Read from ``workgraph.json`` (or, for a node of
+        upstream 0.9.0, its ``workgraph_data`` attribute) once per node, then cached.
+        """
+        from .gui_view import workgraph_data_short
+
+        return workgraph_data_short(self)
+
     def task_record(self, record: str) -> dict[str, Any]:
         """Return the ``{task: value}`` dict of one of the ``TASK_*`` records."""
         return self.base.attributes.get(record, {})

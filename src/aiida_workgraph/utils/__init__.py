@@ -2,6 +2,7 @@
 
 ``generate_provenance_graph`` draws the provenance of a process with aiida-core's graph tools and graphviz,
 ``get_process_summary`` lists its inputs and outputs, ``get_parent_workgraphs`` names the WorkGraphs it runs in,
+``get_processes_latest`` gives the state and process of each task (what the WorkGraph web GUI polls),
 ``get_or_create_code`` makes an ``InstalledCode`` on a computer once, and ``create_and_pause_process`` creates a
 process that waits paused until it is played.
 """
@@ -69,6 +70,25 @@ def get_parent_workgraphs(pk: int) -> list[list[Any]]:
         chain.insert(0, [caller.process_label, caller.pk])
         caller = caller.caller
     return chain
+
+
+def get_processes_latest(
+    pk: int | str | orm.ProcessNode, task_name: str | None = None, item_type: str = 'task'
+) -> dict[str, dict[str, Any]]:
+    """Return the latest state and process of each task of a WorkGraph, as the WorkGraph web GUI polls it.
+
+    With ``item_type='task'``: ``{task: {'pk', 'process_type', 'state', 'ctime', 'mtime'}}`` for every task of the
+    graph and every task instance of its maps (``state`` the task state; ``pk`` ``None`` for a task without a
+    process); with ``task_name``, that task only. With ``item_type='called_process'``: ``{'<link label>-<pk>': ...}``
+    for every process the WorkGraph called (``state`` the process state, lower case). Cheap for big graphs: the node's
+    task records and one query (see :func:`aiida_workgraph.orm.gui_view.get_processes_latest`).
+
+    :raises KeyError: if ``task_name`` is not a task of the graph.
+    :raises ValueError: if ``item_type`` is neither ``'task'`` nor ``'called_process'``.
+    """
+    from ..orm.gui_view import get_processes_latest as processes_latest
+
+    return processes_latest(pk, task_name=task_name, item_type=item_type)
 
 
 def get_or_create_code(
@@ -180,6 +200,7 @@ __all__ = [
     'generate_provenance_graph',
     'get_or_create_code',
     'get_parent_workgraphs',
+    'get_processes_latest',
     'get_process_summary',
     'provenance_graph',
     'provenance_svg',
