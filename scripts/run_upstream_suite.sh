@@ -33,8 +33,6 @@ cp -r "$SOURCE/tests" "$RUN_DIR/tests"
 # An ini file of its own: without it pytest would take this repository's pyproject.toml (a parent folder) as its own.
 printf '[pytest]\n' >"$RUN_DIR/pytest.ini"
 export AIIDA_PATH="$RUN_DIR/aiida"
-# Upstream's PythonJob tests run their jobs with this interpreter (their default, `python3`, lacks the packages).
-export PYTEST_PYTHONJOB_PYTHON_EXEC_PATH="${PYTEST_PYTHONJOB_PYTHON_EXEC_PATH:-$VENV_PYTHON}"
 # Some of upstream's test modules import aiida-pythonjob at collection, which reads the AiiDA configuration: give the
 # run's configuration a profile (the tests themselves run in the temporary profile upstream's conftest makes).
 "$WORKGRAPH_VENV/bin/verdi" presto --profile-name upstream-suite >"$RUN_DIR/presto.log" 2>&1

@@ -203,8 +203,10 @@ def test_entry_point_string_tasks() -> None:
     assert wg.tasks['both'].outputs.sum.value.value == 6
     children = call_links(wg.process)
     assert set(children) == {'first', 'both'}
+    # Plain tasks, as upstream's: PyFunction processes whose inputs are linked as ``function_inputs__<name>``.
     assert isinstance(children['first'], orm.CalcFunctionNode)
-    assert children['both'].inputs.x.pk == children['first'].outputs.result.pk
+    assert children['first'].process_type == 'aiida_pythonjob.calculations.pyfunction.PyFunction'
+    assert children['both'].inputs.function_inputs.x.pk == children['first'].outputs.result.pk
 
 
 def test_unknown_entry_point_string_raises() -> None:

@@ -9,6 +9,7 @@ running ``PyFunction`` itself on the same function. No data node of the run is l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -34,6 +35,8 @@ PYFUNCTION_ATTRIBUTES = {
     'version',
 }
 TIMEOUT = 120
+#: The inputs of the ``PyFunction`` process that a plain task has as sockets beside its function's arguments.
+PYFUNCTION_INPUTS = ('metadata', 'function_data', 'process_label', 'function_inputs')
 
 #: ``task name: (handle, function inputs, result)`` of :func:`chain_graph`.
 CHAIN = {
@@ -69,10 +72,12 @@ def reference_node(handle: Any, name: str, function_inputs: dict[str, Any], wg: 
     from aiida_pythonjob.launch import prepare_pyfunction_inputs
 
     task = wg.tasks[name]
+    # The task's sockets hold PyFunction's own inputs beside the function's; the node records the function's.
+    own = {key: field for key, field in task.spec.inputs.fields.items() if key not in PYFUNCTION_INPUTS}
     inputs = prepare_pyfunction_inputs(
         handle._callable,
         function_inputs=function_inputs,
-        inputs_spec=task.spec.inputs,
+        inputs_spec=replace(task.spec.inputs, fields=own),
         outputs_spec=task.spec.outputs,
         metadata={'call_link_label': name},
     )

@@ -35,9 +35,13 @@ BUILTIN = {
 }
 
 
+#: The sockets of the process that runs a task, beside the function's own (``PyFunction``'s inputs).
+PROCESS_SOCKETS = ('metadata', 'function_data', 'process_label', 'function_inputs')
+
+
 def user_sockets(namespace: Any) -> list[str]:
-    """The socket names of a namespace without the built-in ``_wait``/``_outputs`` and ``metadata``."""
-    return [name for name in namespace._sockets if not name.startswith('_') and name != 'metadata']
+    """The socket names of a namespace without the built-in ``_wait``/``_outputs`` and the process's own inputs."""
+    return [name for name in namespace._sockets if not name.startswith('_') and name not in PROCESS_SOCKETS]
 
 
 @pytest.mark.parametrize('name', sorted(BUILTIN))

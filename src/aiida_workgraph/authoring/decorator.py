@@ -8,13 +8,14 @@ from typing import Any
 from aiida.engine import calcfunction, workfunction
 from node_graph.executor import RuntimeExecutor
 from node_graph.socket_spec import SocketSpec
-from node_graph.task_spec import BaseHandle, TaskHandle, TaskSpec
+from node_graph.task_spec import BaseHandle, SchemaSource, TaskHandle, TaskSpec
 from node_graph.utils.function import is_function_like, prepare_function_inputs
 
 from ..engine.error_handlers import normalize_task_handlers
 from ..socket_spec import check_function_input_names, validate_socket_data
 from ..tasks.kinds import PythonJobKind, get_kind, infer_kind
 from .task import Task
+from .task_classes import KIND_TASK_CLASSES, AiiDAProcessTask
 
 
 class WorkGraphTaskHandle(TaskHandle):
@@ -41,9 +42,8 @@ class WorkGraphTaskHandle(TaskHandle):
 
 
 def _default_identifier(obj: Any) -> str:
-    module = getattr(obj, '__module__', None) or ''
-    name = getattr(obj, '__name__', None) or type(obj).__name__
-    return f'{module}.{name}' if module else name
+    """The identifier of a task made from ``obj`` when none is given: its name, as upstream names it."""
+    return getattr(obj, '__name__', None) or type(obj).__name__
 
 
 def build_handle(
@@ -66,15 +66,20 @@ def build_handle(
     check_function_input_names(obj)
     task_kind = get_kind(kind) if kind else infer_kind(obj)
     in_spec, out_spec = task_kind.build_specs(obj, validate_socket_data(inputs), validate_socket_data(outputs))
+    base_class = KIND_TASK_CLASSES.get(task_kind.name, Task)
+    # A process class alone is stored by reference and its spec built again from it on load (upstream's
+    # ``SchemaSource.CALLABLE``); anything declared on top of it is stored with the graph.
+    by_reference = base_class is AiiDAProcessTask and identifier is None and inputs is None and outputs is None
     spec = TaskSpec(
         identifier=identifier or _default_identifier(obj),
+        schema_source=SchemaSource.CALLABLE if by_reference and not error_handlers else SchemaSource.EMBEDDED,
         task_type=task_kind.name,
         catalog=catalog,
         inputs=in_spec,
         outputs=out_spec,
         executor=RuntimeExecutor.from_callable(obj),
         error_handlers=normalize_task_handlers(error_handlers),
-        base_class=Task,
+        base_class=base_class,
         metadata={'callable': {'module': getattr(obj, '__module__', None), 'name': getattr(obj, '__name__', None)}},
     )
     handle = WorkGraphTaskHandle(spec)

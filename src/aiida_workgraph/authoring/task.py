@@ -83,6 +83,27 @@ class Task(NodeGraphTask):
 
         super().add_error_handler(normalize_task_handlers(error_handler))
 
+    def to_widget_value(self) -> dict[str, Any]:
+        """The task alone in the widget's short form, as the graph's widget shows each task.
+
+        Its ``inputs`` are its required top-level input sockets (``name``, ``identifier``), its ``properties`` the
+        values of its top-level inputs that have one (``identifier``, ``value``); no links.
+        """
+        from node_graph.utils import gaph_to_short_json
+
+        tasks = {self.name: self.to_dict(include_sockets=True)}
+        graph = {'name': self.name, 'uuid': '', 'state': '', 'links': [], 'tasks': tasks}
+        short = gaph_to_short_json(graph)
+        node = short.pop('tasks')[self.name]
+        node['identifier'] = self.identifier
+        node['properties'] = {
+            name: {'identifier': socket.property.identifier, 'value': socket.property.value}
+            for name, socket in self.inputs._sockets.items()
+            if getattr(socket, 'property', None) is not None
+        }
+        short['nodes'] = {self.name: node}
+        return short
+
     def _new_for_copy(self, name: str | None, graph: Any, spec: Any) -> Task:
         return self.__class__(name=name, uuid=None, graph=graph, spec=spec)
 

@@ -15,14 +15,14 @@ from ..authoring.decorator import task
 from ..socket_spec import namespace
 
 
-@task.calcfunction()
+@task()
 def add(x: int = 0, y: int = 0, t: int = 0) -> int:
-    """Sleep ``t`` seconds, then return ``x + y`` (a calcfunction, so the sum has provenance)."""
+    """Sleep ``t`` seconds, then return ``x + y`` (a plain task, run as a ``PyFunction`` process, as upstream's)."""
     time.sleep(float(t))
     return x + y
 
 
-@task.calcfunction(outputs=namespace(sum=int, diff=int))
+@task(outputs=namespace(sum=int, diff=int))
 def sum_diff(x: int = 0, y: int = 0, t: int = 0) -> dict[str, int]:
     """Sleep ``t`` seconds, then return ``{'sum': x + y, 'diff': x - y}``."""
     time.sleep(float(t))

@@ -15,6 +15,7 @@ from node_graph.tasks.builtins import GraphLevelTask as NodeGraphGraphLevelTask
 
 from ..authoring.decorator import task
 from ..authoring.task import Task
+from ..authoring.task_classes import AiiDAProcessTask
 from ..socket_spec import namespace, socket
 
 SET_CONTEXT = 'SET_CONTEXT'
@@ -61,17 +62,6 @@ class GetContext(Task):
         inputs=namespace(key=KEY),
         outputs=namespace(result=Any),
         base_class_path='aiida_workgraph.tasks.builtins.GetContext',
-    )
-
-
-class AiiDAProcessTask(Task):
-    """The base class of tasks that run an AiiDA process; it has no sockets of its own."""
-
-    _default_spec = TaskSpec(
-        identifier='workgraph.aiida_process',
-        task_type='Normal',
-        catalog='AiiDA',
-        base_class_path='aiida_workgraph.tasks.builtins.AiiDAProcessTask',
     )
 
 

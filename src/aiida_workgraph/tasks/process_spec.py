@@ -38,7 +38,10 @@ def port_to_spec(port: Any, *, is_input: bool) -> SocketSpec:
             help=port.help,
             call_role='kwargs' if is_input else None,
         )
-        item = SocketSpec(port_identifier(port), meta=SocketMeta(required=False)) if port.dynamic else None
+        # A dynamic namespace that takes any value (no ``valid_type``) has no item type: a dict set on it becomes
+        # a nested namespace of its own (``dynamic_port.nested.input4``), as upstream builds it.
+        typed = port.dynamic and getattr(port, 'valid_type', None) is not None
+        item = SocketSpec(port_identifier(port), meta=SocketMeta(required=False)) if typed else None
         return SocketSpec(NAMESPACE, fields=fields, item=item, meta=meta)
     meta = SocketMeta(required=required, is_metadata=plain, help=port.help, call_role='kwargs' if is_input else None)
     return SocketSpec(port_identifier(port), meta=meta)

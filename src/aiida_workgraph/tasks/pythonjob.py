@@ -16,14 +16,35 @@ from node_graph.socket_meta import SocketMeta
 from node_graph.socket_spec import SocketSpec
 
 from ..socket_spec import ANY, NAMESPACE
+from .process_ports import pythonjob_inputs as pythonjob_ports
+from .process_ports import pythonjob_outputs
 
+#: The input ports of ``PythonJob`` that a PythonJob task has as sockets, as upstream gives them; those the task
+#: sets itself (:data:`ASSEMBLED_PORTS`) take the user's value when one is given.
+JOB_PORTS = (
+    'monitors',
+    'remote_folder',
+    'function_data',
+    'process_label',
+    'function_inputs',
+    'parent_folder',
+    'parent_folder_name',
+    'parent_output_folder',
+    'upload_files',
+    'copy_files',
+    'additional_retrieve_list',
+)
+ASSEMBLED_PORTS = ('function_data', 'process_label', 'function_inputs')
+#: The output ports of ``PythonJob`` (a CalcJob's) that a PythonJob task has beside the function's outputs.
+JOB_OUTPUTS = ('remote_folder', 'remote_stash', 'retrieved')
 #: Inputs of a PythonJob task that configure the job instead of feeding the function.
-JOB_INPUTS = ('computer', 'code', 'command_info', 'register_pickle_by_value', 'metadata')
+JOB_INPUTS = ('computer', 'code', 'command_info', 'register_pickle_by_value', 'metadata', *JOB_PORTS)
 DEFAULT_COMPUTER = 'localhost'
 
 
 def add_job_inputs(function_inputs: SocketSpec) -> SocketSpec:
-    """Return the task's input spec: the function's inputs plus the job inputs (``computer``, ``code``, ...)."""
+    """Return the task's input spec: the function's inputs plus the job inputs (``computer``, ``code``, ...) and the
+    other input ports of ``PythonJob`` (:data:`JOB_PORTS`)."""
     plain = SocketMeta(required=False, is_metadata=True)
     fields = dict(function_inputs.fields)
     fields['computer'] = SocketSpec(ANY, default=DEFAULT_COMPUTER, meta=plain)
@@ -31,7 +52,22 @@ def add_job_inputs(function_inputs: SocketSpec) -> SocketSpec:
     fields['command_info'] = SocketSpec(ANY, meta=plain)
     fields['register_pickle_by_value'] = SocketSpec(ANY, default=False, meta=plain)
     fields['metadata'] = SocketSpec(NAMESPACE, meta=replace(plain, dynamic=True))
+    for name, port in pythonjob_ports().items():
+        if name not in fields:
+            fields[name] = replace(port, meta=replace(port.meta, required=False))
     return replace(function_inputs, fields=fields)
+
+
+def add_job_outputs(function_outputs: SocketSpec) -> SocketSpec:
+    """Return the task's output spec: the function's outputs plus ``PythonJob``'s :data:`JOB_OUTPUTS`."""
+    added = {name: port for name, port in pythonjob_outputs().items() if name not in function_outputs.fields}
+    return replace(function_outputs, fields={**function_outputs.fields, **added})
+
+
+def function_output_spec(task_outputs: SocketSpec) -> SocketSpec:
+    """Return the spec of the function's own outputs (the task's outputs without :data:`JOB_OUTPUTS`)."""
+    fields = {name: field for name, field in task_outputs.fields.items() if name not in JOB_OUTPUTS}
+    return replace(task_outputs, fields=fields)
 
 
 def function_input_spec(task_inputs: SocketSpec) -> SocketSpec:
@@ -92,15 +128,21 @@ def pythonjob_inputs(name: str, func: Any, spec_inputs: SocketSpec, spec_outputs
     metadata.update(
         {
             'inputs_spec': function_input_spec(spec_inputs).to_dict(),
-            'outputs_spec': spec_outputs.to_dict(),
+            'outputs_spec': function_output_spec(spec_outputs).to_dict(),
             'serializers': all_serializers,
             'deserializers': all_deserializers,
         }
     )
+    given = {key: inputs[key] for key in JOB_PORTS if inputs.get(key) not in (None, {})}
     return {
-        'function_data': function_data(func, bool(inputs.get('register_pickle_by_value'))),
-        'function_inputs': {key: value for key, value in inputs.items() if key not in JOB_INPUTS},
+        **given,
+        'function_data': given.get('function_data')
+        or function_data(func, bool(inputs.get('register_pickle_by_value'))),
+        'function_inputs': {
+            **(given.get('function_inputs') or {}),
+            **{key: value for key, value in inputs.items() if key not in JOB_INPUTS},
+        },
         'code': job_code(inputs),
         'metadata': metadata,
-        'process_label': f'PythonJob<{name}>',
+        'process_label': given.get('process_label') or f'PythonJob<{name}>',
     }

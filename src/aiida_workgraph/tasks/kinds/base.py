@@ -119,6 +119,26 @@ def with_declared_sockets(ports: SocketSpec, declared: SocketSpec | None) -> Soc
     return replace(ports, fields={**ports.fields, **extra})
 
 
+def with_process_inputs(function_inputs: SocketSpec, ports: dict[str, SocketSpec]) -> SocketSpec:
+    """The sockets of a function's arguments, followed by the input ``ports`` of the process that runs it.
+
+    A port named like one of the function's arguments is left out: the argument keeps its socket.
+    """
+    added = {name: port for name, port in ports.items() if name not in function_inputs.fields}
+    return replace(function_inputs, fields={**function_inputs.fields, **added})
+
+
+def process_only_inputs(func: Any, names: tuple[str, ...]) -> frozenset[str]:
+    """Those of the process input ``names`` that are no parameters of ``func``: they do not reach the function."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    return frozenset(name for name in names if name not in parameters)
+
+
 def required_ports(namespace: Any, prefix: str) -> list[str]:
     """The dotted paths of the required ports of an AiiDA port namespace (metadata and non-db ports excluded)."""
     from aiida.engine.processes.ports import PortNamespace
@@ -132,6 +152,15 @@ def required_ports(namespace: Any, prefix: str) -> list[str]:
         elif not port.has_default():
             required.append(f'{prefix}{name}')
     return required
+
+
+def spread_var_kwargs(task: TaskView, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs with the ``**kwargs`` namespace spread into keyword arguments, as the function receives them."""
+    spread = dict(inputs)
+    for name, field in (task.spec.inputs.fields if task.spec.inputs else {}).items():
+        if field.meta.call_role == 'var_kwargs':
+            spread.update(spread.pop(name, None) or {})
+    return spread
 
 
 def with_call_link_label(inputs: dict[str, Any], label: str) -> dict[str, Any]:

@@ -9,12 +9,14 @@ launched it. A graph task that would go deeper than its ``max_depth`` fails with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiida import orm
+from node_graph.socket_meta import SocketMeta
 from node_graph.socket_spec import SocketSpec
 
-from ...socket_spec import infer_specs_from_callable
+from ...socket_spec import NAMESPACE, infer_specs_from_callable
 from .base import Launcher, TaskKind, TaskView
 
 #: The key of a WorkGraph structure that holds how deeply the graph is nested in graph tasks (0 or absent at the top).
@@ -33,8 +35,13 @@ class GraphTaskKind(TaskKind):
     name = 'GRAPH'
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """Sockets from the function's signature and return annotation (or the declared specs)."""
-        return infer_specs_from_callable(obj, inputs, outputs)
+        """Sockets from the function's signature and return annotation (or the declared specs), plus ``metadata``:
+        plain values for the child WorkGraph process (``label``, ``description``, ``call_link_label``)."""
+        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
+        if 'metadata' in func_in.fields:
+            return func_in, out_spec
+        metadata = SocketSpec(NAMESPACE, meta=SocketMeta(required=False, is_metadata=True, dynamic=True))
+        return replace(func_in, fields={**func_in.fields, 'metadata': metadata}), out_spec
 
     def process_class(self, task: TaskView) -> Any:
         """The ``WorkGraphEngine``."""
@@ -62,7 +69,8 @@ class GraphTaskKind(TaskKind):
             )
         graph = build_graph(task.callable, task.spec, (), inputs)
         launch = 'submit' if launcher.for_daemon else 'run'
-        child_inputs = graph.prepare_inputs(launch, metadata={'call_link_label': task.name})
+        metadata = {'call_link_label': task.name, **(inputs.get('metadata') or {})}
+        child_inputs = graph.prepare_inputs(launch, metadata=metadata)
         child_inputs['workgraph_data']['structure'][GRAPH_DEPTH_KEY] = depth
         return launcher.submit(self.process_class(task), **child_inputs)
 

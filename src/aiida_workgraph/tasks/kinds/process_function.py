@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiida import orm
@@ -9,7 +10,7 @@ from node_graph.socket_spec import SocketSpec
 
 from ...socket_spec import infer_specs_from_callable
 from ..process_spec import process_specs
-from .base import Launcher, ProcessPortsKind, TaskView, with_call_link_label
+from .base import Launcher, ProcessPortsKind, TaskView, spread_var_kwargs, with_call_link_label
 
 
 class ProcessFunctionKind(ProcessPortsKind):
@@ -28,10 +29,12 @@ class ProcessFunctionKind(ProcessPortsKind):
         return obj.process_class._node_class.__name__ == self.node_class_name
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """The function's own sockets and the process's ``metadata`` namespace."""
+        """The function's own sockets and the process's ``metadata`` namespace; the outputs are dynamic, as the
+        process's output namespace is (a function may return any outputs)."""
         process_in, _ = process_specs(obj.process_class)
         func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
         fields = {**func_in.fields, 'metadata': process_in.fields['metadata']}
+        out_spec = replace(out_spec, meta=replace(out_spec.meta, dynamic=True))
         return SocketSpec(func_in.identifier, item=func_in.item, fields=fields, meta=func_in.meta), out_spec
 
     def process_class(self, task: TaskView) -> Any:
@@ -44,6 +47,8 @@ class ProcessFunctionKind(ProcessPortsKind):
         :raises Exception: what the function raised, if it raised before its process node was created.
         """
         label = (inputs.get('metadata') or {}).get('call_link_label', task.name)
+        # The items of the ``**kwargs`` namespace are keyword arguments of their own (aiida-core links each one).
+        inputs = spread_var_kwargs(task, inputs)
         try:
             _, node = task.callable.run_get_node(**with_call_link_label(inputs, task.name))
         except Exception:

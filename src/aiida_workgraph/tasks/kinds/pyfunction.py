@@ -9,6 +9,7 @@ costs one commit instead of one per node and state change.
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from typing import Any
 
 from aiida import orm
@@ -16,6 +17,7 @@ from aiida.common.links import LinkType
 from aiida.engine import ProcessState
 from aiida.orm.entities import EntityTypes
 from node_graph.socket_spec import SocketSpec
+from node_graph.utils.struct_utils import coerce_inputs_from_spec
 
 from ...orm.transaction import atomic
 from ...serialization.convert import to_python
@@ -23,12 +25,15 @@ from ...serialization.results import split_results
 from ...serialization.schema import spec_slot
 from ...serialization.walk import InputWalker
 from ...socket_spec import infer_specs_from_callable
-from .base import Launcher, TaskKind, TaskView
+from ..process_ports import pyfunction_inputs
+from .base import Launcher, TaskKind, TaskView, process_only_inputs, spread_var_kwargs, with_process_inputs
 
 PYFUNCTION_PROCESS_TYPE = 'aiida_pythonjob.calculations.pyfunction.PyFunction'
 #: aiida-pythonjob's exit codes of ``PyFunction``.
 EXIT_FUNCTION_FAILED = 323
 EXIT_INVALID_OUTPUT = 321
+#: The inputs of the ``PyFunction`` process that a plain task has beside its function's arguments, as upstream gives.
+PROCESS_INPUTS = ('metadata', 'function_data', 'process_label', 'function_inputs')
 
 
 class FunctionFailed(Exception):
@@ -54,8 +59,10 @@ class PyFunctionKind(TaskKind):
         return callable(obj) and not inspect.isclass(obj)
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """Sockets from the function's signature and return annotation (or the declared specs)."""
-        return infer_specs_from_callable(obj, inputs, outputs)
+        """Sockets from the function's signature and return annotation (or the declared specs), plus the inputs of
+        the ``PyFunction`` process (:data:`PROCESS_INPUTS`) that the function does not take itself."""
+        func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
+        return with_process_inputs(func_in, pyfunction_inputs()), out_spec
 
     def process_class(self, task: TaskView) -> Any:
         """aiida-pythonjob's ``PyFunction`` (whose node this kind records)."""
@@ -75,10 +82,14 @@ class PyFunctionKind(TaskKind):
 def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> dict[str, Any]:
     """Call the task's function and return its results as unstored AiiDA data, by output name.
 
+    An argument annotated with a pydantic model or a dataclass (a namespace of sockets) is given to the function as
+    an instance of that class, rebuilt from the namespace's values, as aiida-pythonjob's ``PyFunction`` does.
+
     :raises FunctionFailed: if the function raises (exit status 323, as ``PyFunction``), or returns something that
         does not match its outputs or cannot be kept (321; the message names the task, the output and the type).
     """
-    kwargs = to_python(spread_var_kwargs(task, inputs))
+    kwargs = to_python(spread_var_kwargs(task, function_arguments(task, inputs)))
+    kwargs = coerce_inputs_from_spec(kwargs, task.spec.inputs)
     try:
         result = task.callable(**kwargs)
         if hasattr(result, '__await__'):
@@ -101,13 +112,11 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
     return data.get('outputs', {})
 
 
-def spread_var_kwargs(task: TaskView, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The inputs with the ``**kwargs`` namespace spread into keyword arguments, as the function receives them."""
-    spread = dict(inputs)
-    for name, field in (task.spec.inputs.fields if task.spec.inputs else {}).items():
-        if field.meta.call_role == 'var_kwargs':
-            spread.update(spread.pop(name, None) or {})
-    return spread
+def function_arguments(task: TaskView, tree: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``tree`` (the task's inputs, or fields of its input spec) that belong to the function: those of
+    the ``PyFunction`` process's inputs that are no arguments of the function left out."""
+    extra = process_only_inputs(task.callable, PROCESS_INPUTS)
+    return {name: value for name, value in tree.items() if name not in extra}
 
 
 def run_coroutine(coroutine: Any) -> Any:
@@ -137,8 +146,9 @@ def record_run(
     from aiida_pythonjob.data.serializer import all_serializers
 
     func = task.callable
+    function_inputs = replace(task.spec.inputs, fields=function_arguments(task, task.spec.inputs.fields))
     specs = {
-        'inputs_spec': task.spec.inputs.to_dict(),
+        'inputs_spec': function_inputs.to_dict(),
         'outputs_spec': task.spec.outputs.to_dict(),
         'serializers': all_serializers,
         'deserializers': all_deserializers,
@@ -147,7 +157,10 @@ def record_run(
     node.set_process_type(PYFUNCTION_PROCESS_TYPE)
     node.set_process_label(getattr(func, '__name__', task.name))
     node.set_process_state(ProcessState.FINISHED)
-    node.set_metadata_inputs({'metadata': {**specs, 'call_link_label': task.name}})
+    metadata = inputs.get('metadata') or {}
+    node.label = metadata.get('label') or ''
+    node.description = metadata.get('description') or ''
+    node.set_metadata_inputs({'metadata': {**specs, **metadata, 'call_link_label': task.name}})
     node.base.attributes.set_many(
         {
             **specs,
@@ -161,7 +174,7 @@ def record_run(
     else:
         node.set_exit_status(failure.status)
         node.set_exit_message(failure.message)
-    input_nodes = _flat_data(spread_var_kwargs(task, inputs), 'function_inputs')
+    input_nodes = _flat_data(spread_var_kwargs(task, function_arguments(task, inputs)), 'function_inputs')
     result_nodes = _flat_data(results, '')
     with atomic(node.backend):
         for _, data in input_nodes:

@@ -8,7 +8,7 @@ from aiida import orm
 from node_graph.socket_spec import SocketSpec
 
 from ...socket_spec import infer_specs_from_callable
-from ..pythonjob import JOB_INPUTS, add_job_inputs, pythonjob_inputs
+from ..pythonjob import JOB_INPUTS, add_job_inputs, add_job_outputs, pythonjob_inputs
 from .base import Launcher, TaskKind, TaskView
 
 #: The ``aiida.parsers`` entry point of :class:`~aiida_workgraph.tasks.pythonjob_parser.WorkGraphPythonJobParser`,
@@ -22,9 +22,9 @@ class PythonJobKind(TaskKind):
     name = 'PYTHONJOB'
 
     def build_specs(self, obj: Any, inputs: Any, outputs: Any) -> tuple[SocketSpec, SocketSpec]:
-        """The function's sockets plus the job inputs."""
+        """The function's sockets plus the job inputs and ``PythonJob``'s other ports and outputs."""
         func_in, out_spec = infer_specs_from_callable(obj, inputs, outputs)
-        return add_job_inputs(func_in), out_spec
+        return add_job_inputs(func_in), add_job_outputs(out_spec)
 
     def process_class(self, task: TaskView) -> Any:
         """aiida-pythonjob's ``PythonJob``."""

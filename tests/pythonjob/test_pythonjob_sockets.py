@@ -1,0 +1,37 @@
+"""The ports of ``PythonJob`` on a PythonJob task: the ``remote_folder`` output linked into ``copy_files``."""
+
+from __future__ import annotations
+
+from aiida import orm
+
+from aiida_workgraph import WorkGraph, task
+
+
+def test_pythonjob_remote_folder_links_into_copy_files(localhost: orm.Computer) -> None:
+    """The ``remote_folder`` of two PythonJob tasks linked into ``copy_files`` of a third: each folder is copied
+    under ``<task>_remote_folder``, as upstream names the items of several links into one namespace."""
+
+    @task.pythonjob()
+    def write(x):
+        with open('result.txt', 'w') as handle:
+            handle.write(str(x))
+        return x
+
+    @task.pythonjob()
+    def read(first, second):
+        with open(f'{first}/result.txt') as one, open(f'{second}/result.txt') as two:
+            return int(one.read()) * int(two.read())
+
+    wg = WorkGraph('copy_files')
+    one = wg.add_task(write, name='one', x=3)
+    two = wg.add_task(write, name='two', x=5)
+    last = wg.add_task(read, name='last', first='one_remote_folder', second='two_remote_folder')
+    wg.add_link(one.outputs.remote_folder, last.inputs.copy_files)
+    wg.add_link(two.outputs.remote_folder, last.inputs.copy_files)
+    wg.run()
+
+    assert wg.tasks.last.process.is_finished_ok, wg.tasks.last.process.exit_message
+    assert isinstance(wg.tasks.one.outputs.remote_folder.value, orm.RemoteData)
+    assert wg.tasks.last.outputs.result.value.value == 15
+    copied = wg.tasks.last.process.inputs.copy_files
+    assert set(copied) == {'one_remote_folder', 'two_remote_folder'}
