@@ -103,8 +103,9 @@ def test_load_config(tmp_path, monkeypatch) -> None:
 
 
 def test_set_aiida_loglevel() -> None:
-    """``set_aiida_loglevel`` stores the option and applies it to the ``aiida`` logger; a bad level is refused."""
-    from aiida.manage.configuration import get_config
+    """``set_aiida_loglevel`` stores the option for the loaded profile (as upstream) and applies it to the ``aiida``
+    logger; a bad level is refused."""
+    from aiida.manage.configuration import get_config, get_profile
 
     from aiida_workgraph.utils.logging import set_aiida_loglevel
 
@@ -112,10 +113,11 @@ def test_set_aiida_loglevel() -> None:
     previous = config.get_option('logging.aiida_loglevel')
     try:
         set_aiida_loglevel('debug')
-        assert config.get_option('logging.aiida_loglevel') == 'DEBUG'
+        assert config.get_option('logging.aiida_loglevel', scope=get_profile().name) == 'DEBUG'
+        assert config.get_profile(get_profile().name).get_option('logging.aiida_loglevel') == 'DEBUG'
         assert AIIDA_LOGGER.level == LOG_LEVELS['DEBUG']
         with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
             set_aiida_loglevel('LOUD')
-        assert config.get_option('logging.aiida_loglevel') == 'DEBUG'
+        assert config.get_option('logging.aiida_loglevel', scope=get_profile().name) == 'DEBUG'
     finally:
         set_aiida_loglevel(previous)
