@@ -159,3 +159,42 @@ def test_shelljob_needs_a_graph_and_a_command() -> None:
         shelljob(command='echo')
     with WorkGraph('shell_bad_command'), pytest.raises(TypeError, match='must be a string or an AiiDA code'):
         shelljob(command=3)
+
+
+def test_add_task_with_shelljob_and_a_computer_set_after(localhost: orm.Computer) -> None:
+    """``wg.add_task(shelljob, name=..., command=..., ...)`` takes the arguments of ``shelljob``; a ``Computer`` set
+    afterwards on ``metadata.computer`` is kept as its label and the job runs there. Several links into ``nodes``
+    and a link into one of its items are links."""
+    from aiida_workgraph.tasks.shelljob_task import ShellJobTask
+
+    wg = WorkGraph('shell_add_task')
+    first = wg.add_task(
+        shelljob,
+        name='first',
+        command='cat',
+        arguments=['{file_a}', '{file_b}'],
+        nodes={'file_a': orm.SinglefileData.from_string('a'), 'file_b': orm.SinglefileData.from_string('b')},
+    )
+    assert isinstance(first, ShellJobTask)
+    first.set_inputs({'metadata.computer': localhost})
+    second = wg.add_task(shelljob, name='second', command='cat', arguments=['{text}'], nodes={'text': None})
+    wg.add_link(first.outputs.stdout, second.inputs['nodes.text'])
+    assert 'nodes.text' in second.inputs
+    wg.run()
+
+    assert first.process.is_finished_ok, first.process.exit_message
+    assert first.process.computer.label == localhost.label
+    assert second.outputs.stdout.value.get_content() == 'ab'
+
+
+def test_command_linked_from_a_graph_task_input() -> None:
+    """Inside a ``@task.graph`` function the command is a graph input (a ``Str`` when the job launches)."""
+    from aiida_workgraph import task
+
+    @task.graph()
+    def sum_in_shell(x, y, command: str):
+        return shelljob(command=command, arguments=['{x}', '+', '{y}'], nodes={'x': x, 'y': y}).stdout
+
+    wg = sum_in_shell.build(x=orm.Int(2), y=orm.Int(3), command='echo')
+    wg.run()
+    assert wg.outputs.result.value.get_content().strip() == '2 + 3'

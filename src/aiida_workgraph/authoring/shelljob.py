@@ -44,15 +44,51 @@ def shelljob(
     :raises RuntimeError: if no WorkGraph is being built.
     :raises TypeError: if ``command`` is neither a string nor a code.
     """
-    from aiida import orm
     from node_graph.manager import get_current_graph
 
-    from ..tasks.kinds.shelljob import ShellJobKind, output_label, shelljob_class
-    from .decorator import build_handle
     from .workgraph import WorkGraph
 
     if not isinstance(get_current_graph(), WorkGraph):
         raise RuntimeError('shelljob() adds a task to the graph being built: call it inside `with WorkGraph() as wg:`')
+    handle, inputs = shelljob_task(
+        command=command,
+        arguments=arguments,
+        nodes=nodes,
+        filenames=filenames,
+        outputs=outputs,
+        parser=parser,
+        parser_outputs=parser_outputs,
+        metadata=metadata,
+        resolve_command=resolve_command,
+    )
+    return handle(**inputs)
+
+
+def shelljob_task(
+    *,
+    command: Any,
+    arguments: list[str] | str | None = None,
+    nodes: dict[str, Any] | None = None,
+    filenames: dict[str, str] | None = None,
+    outputs: list[str] | None = None,
+    parser: Callable[..., Any] | str | None = None,
+    parser_outputs: SocketSpec | list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    resolve_command: bool = True,
+) -> tuple[Any, dict[str, Any]]:
+    """The task handle of a ``ShellJob`` with the sockets these arguments need, and its inputs.
+
+    ``wg.add_task(shelljob, name=..., command=..., ...)`` adds it with the arguments of :func:`shelljob`.
+
+    :raises TypeError: if ``command`` is neither a string nor a code.
+    """
+    from aiida import orm
+
+    from ..tasks.kinds.shelljob import ShellJobKind, output_label, shelljob_class
+    from .decorator import build_handle
+
+    if isinstance(command, orm.Str):  # an input of a graph task, which its function receives as a node
+        command = command.value
     if not isinstance(command, (str, orm.AbstractCode)):
         raise TypeError(f'shelljob: `command` must be a string or an AiiDA code, got {type(command).__name__}')
     extra = WorkGraphSocketSpecAPI.namespace(**{output_label(name): Any for name in outputs or []})
@@ -76,7 +112,7 @@ def shelljob(
         inputs['command'] = command
     else:
         inputs['code'] = command
-    return handle(**{key: value for key, value in inputs.items() if value is not None})
+    return handle, {key: value for key, value in inputs.items() if value is not None}
 
 
 def _file_node(value: Any) -> Any:
@@ -88,4 +124,4 @@ def _file_node(value: Any) -> Any:
     return value
 
 
-__all__ = ['shelljob']
+__all__ = ['shelljob', 'shelljob_task']

@@ -2,9 +2,11 @@
 
 ``build_handle`` gives a task made from a plain function a :class:`PyFunctionTask`, from a PythonJob function a
 :class:`PythonJobTask`, from a process function an :class:`AiiDAFunctionTask`, from a ``CalcJob`` or ``WorkChain``
-class an :class:`AiiDAProcessTask` and from a ``@task.graph`` function a :class:`GraphTask`. They add no behaviour of
-their own to :class:`~aiida_workgraph.authoring.task.Task`, except :meth:`AiiDAProcessTask.build`: the spec of a
-process class is not stored with the graph (``SchemaSource.CALLABLE``) but built again from the class.
+class an :class:`AiiDAProcessTask`, from a ``@task.graph`` function a :class:`GraphTask` and ``shelljob`` a
+:class:`ShellJobTask`. They add no behaviour of
+their own to :class:`~aiida_workgraph.authoring.task.Task`, except :meth:`AiiDAProcessTask.build` (the spec of a
+process class is not stored with the graph, ``SchemaSource.CALLABLE``, but built again from the class) and
+:meth:`ShellJobTask.set_inputs`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,29 @@ class AiiDAFunctionTask(Task):
 
 class GraphTask(Task):
     """A ``@task.graph`` function, run as a child WorkGraph process (kind ``GRAPH``)."""
+
+
+class ShellJobTask(Task):
+    """A shell command run by aiida-shell's ``ShellJob`` (kind ``SHELLJOB``, made by ``shelljob``).
+
+    ``metadata.computer`` may be set to a ``Computer``: it is kept as its label (a plain value of the graph), and the
+    computer is loaded by that label when the job launches.
+    """
+
+    def set_inputs(self, inputs: dict[str, Any]) -> None:
+        """Set the inputs, a ``Computer`` in ``metadata.computer`` (or ``{'metadata': {'computer': ...}}``) as its
+        label."""
+        super().set_inputs({key: _computer_as_label(key, value) for key, value in (inputs or {}).items()})
+
+
+def _computer_as_label(key: str, value: Any) -> Any:
+    from aiida import orm
+
+    if key == 'metadata.computer' and isinstance(value, orm.Computer):
+        return value.label
+    if key == 'metadata' and isinstance(value, dict) and isinstance(value.get('computer'), orm.Computer):
+        return {**value, 'computer': value['computer'].label}
+    return value
 
 
 class AiiDAProcessTask(Task):
@@ -73,6 +98,7 @@ KIND_TASK_CLASSES: dict[str, type[Task]] = {
     'CALCJOB': AiiDAProcessTask,
     'WORKCHAIN': AiiDAProcessTask,
     'GRAPH': GraphTask,
+    'SHELLJOB': ShellJobTask,
 }
 
 __all__ = [
@@ -82,4 +108,5 @@ __all__ = [
     'GraphTask',
     'PyFunctionTask',
     'PythonJobTask',
+    'ShellJobTask',
 ]

@@ -21,6 +21,7 @@ from ..socket_spec import WorkGraphSocketSpecAPI
 from ..trees import flatten, map_leaves
 from .decorator import build_handle
 from .inspection import graph_provenance, graph_repr, graph_summary
+from .shelljob import shelljob, shelljob_task
 from .task import Task, resolve_task_identifier
 
 TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
@@ -99,7 +100,8 @@ class WorkGraph(Graph):
     def add_task(self, identifier: Any, name: str | None = None, **inputs: Any) -> Task:
         """Add a task and set its inputs.
 
-        :param identifier: a task handle, a plain function, a process function, a process class, a
+        :param identifier: a task handle, a plain function, a process function, a process class, `shelljob`
+            (the other arguments are those of :func:`~aiida_workgraph.shelljob`), a
             ``ProcessBuilder``, a ``Task`` subclass with a ``_default_spec``, or a task entry point name such as
             ``'workgraph.test_add'``.
         :param name: the task name; it must be a valid AiiDA link label.
@@ -108,6 +110,8 @@ class WorkGraph(Graph):
         if isinstance(identifier, ProcessBuilder):
             inputs = {**identifier._inputs(prune=True), **inputs}
             identifier = identifier.process_class
+        if identifier is shelljob:
+            identifier, inputs = shelljob_task(**inputs)
         if isinstance(identifier, Graph):
             from .graph_task import subgraph_spec, subgraph_values
 

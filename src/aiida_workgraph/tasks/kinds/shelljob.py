@@ -94,6 +94,8 @@ class ShellJobKind(ProcessPortsKind):
 
         inputs = dict(inputs)
         command = inputs.pop('command', None)
+        if isinstance(command, orm.Str):  # linked from a graph input or a task result
+            command = command.value
         resolve = inputs.pop('resolve_command', True)
         metadata = dict(inputs.get('metadata') or {})
         computer = metadata.pop('computer', None)
