@@ -52,6 +52,8 @@ def reuse_finished_tasks(engine: Any) -> list[str]:
         return []
     plan = engine.plan
     reused = reusable_tasks(old, engine.structure, plan.order, plan.parents, engine.stored_inputs('tasks'))
+    # A process loaded before its first step ended was seeded already: its recovery moved these tasks forward.
+    reused = {name: node for name, node in reused.items() if engine.graph_state.record(name).state == TaskState.PLANNED}
     for name, node in reused.items():
         engine.graph_state.launched(name, node.pk)
         engine._process_done(name, node)

@@ -25,19 +25,47 @@ def process_failure(node: orm.ProcessNode) -> str | None:
     return f'{label} was killed'
 
 
-def seal_orphan(node: orm.ProcessNode) -> None:
-    """Mark a process function that a dead worker left unfinished as excepted, and seal it.
+ORPHAN_EXTRA = 'workgraph_orphan'
+"""Extra (``True``) of a process function node that the engine sealed as excepted because a dead worker left it
+unfinished: its task runs again, the node is never the task's outcome. (An extra, not an attribute: aiida-core lets
+only its own attributes change on a stored node before it is sealed.)"""
 
-    A process function cannot be continued from a checkpoint; the engine runs its task again as a new process.
+ORPHAN_EXCEPTION = (
+    'The interpreter running this process function stopped before it finished (the daemon worker was killed or '
+    'stopped); the WorkGraph that called it runs the task again as a new process.'
+)
+"""The exception message of a sealed orphan (also how one sealed before :data:`ORPHAN_EXTRA` existed is known)."""
+
+
+def seal_orphan(node: orm.ProcessNode) -> None:
+    """Mark a process function that a dead worker left unfinished as excepted orphan, and seal it, all in one
+    transaction.
+
+    A process function cannot be continued from a checkpoint; the engine runs its task again as a new process. The
+    node's state, exception, :data:`ORPHAN_EXTRA` and seal are committed together: a worker killed while sealing
+    leaves the node as it was (unfinished, sealed again by the next recovery), never excepted without the mark that
+    tells a later recovery that this failure is not the task's outcome.
     """
     from aiida.engine import ProcessState
 
-    node.set_process_state(ProcessState.EXCEPTED)
-    node.set_exception(
-        'The interpreter running this process function stopped before it finished (the daemon worker was killed or '
-        'stopped); the WorkGraph that called it runs the task again as a new process.'
-    )
-    node.seal()
+    from ..orm.transaction import atomic
+
+    with atomic(node.backend):
+        node.set_process_state(ProcessState.EXCEPTED)
+        node.set_exception(ORPHAN_EXCEPTION)
+        node.base.extras.set(ORPHAN_EXTRA, True)
+        node.seal()
+
+
+def is_sealed_orphan(node: orm.ProcessNode) -> bool:
+    """Whether ``node`` is a process function the engine sealed with :func:`seal_orphan` (so its task runs again)."""
+    if not node.is_excepted:
+        return False
+    if node.base.extras.get(ORPHAN_EXTRA, False) or node.exception == ORPHAN_EXCEPTION:
+        return True
+    # Excepted with no exception and not sealed: a seal of an earlier release cut short after its first write
+    # (aiida-core itself writes the exception before the excepted state, and seals it after).
+    return not node.exception and not node.is_sealed
 
 
 def is_process_function(node: orm.ProcessNode) -> bool:

@@ -36,7 +36,14 @@ from .input_layout import engine_inputs_from_node
 from .instances import InstancePlan, Scope, TaskInstance
 from .maps import MAP_OPENED_STATES, close_maps, gathered_value, map_item_value, restore_maps
 from .restart import reuse_finished_tasks
-from .task_outcome import called_processes, is_process_function, process_failure, process_outputs, seal_orphan
+from .task_outcome import (
+    called_processes,
+    is_process_function,
+    is_sealed_orphan,
+    process_failure,
+    process_outputs,
+    seal_orphan,
+)
 from .zones import advance_loops, not_taken, open_zone
 
 #: The input namespaces whose (stored) nodes the engine holds by pk only.
@@ -326,6 +333,7 @@ class WorkGraphEngine(Process):
         self._hold_inputs_by_pk()
         restore_maps(self)
         self._recover_children()
+        self._recovered = True
         if self._state.LABEL == ProcessState.WAITING:
             self.call_soon(self._wake)
 
@@ -341,7 +349,17 @@ class WorkGraphEngine(Process):
                 continue
             if record.state == TaskState.PLANNED and record.process is not None and node.pk <= record.process:
                 continue
+            if is_process_function(node) and is_sealed_orphan(node):
+                # Sealed by an earlier recovery whose worker stopped before the task ran again: it is not the task's
+                # outcome, whatever the checkpoint and the records say; the task runs again.
+                if not node.is_sealed:
+                    seal_orphan(node)  # a seal of an earlier release, cut short
+                if record.state != TaskState.PLANNED:
+                    state.set_state(name, TaskState.PLANNED)
+                continue
             if node.is_terminated:
+                if is_process_function(node) and not node.is_sealed:
+                    node.seal()  # it ended, and its worker died before aiida-core sealed it
                 state.launched(name, node.pk)
                 self._process_done(name, node)
             elif is_process_function(node):
@@ -367,8 +385,17 @@ class WorkGraphEngine(Process):
     # region the process loop
 
     async def run(self) -> Any:
-        """Start: the initial ``ctx``, the tasks reused from the process this one restarts, then the first step."""
-        self.graph_state = GraphState(ctx=as_dict(self.inputs.workgraph_data.get('ctx', {})))
+        """Start: the initial ``ctx``, the tasks reused from the process this one restarts, then the first step.
+
+        A process loaded from a checkpoint written before its first step ended (a saved graph; a worker that died in
+        that step) starts here too: it keeps the state its recovery brought forward (tasks finished in the records,
+        children adopted, orphans to run again), so a task that finished is not run a second time.
+        """
+        initial_ctx = as_dict(self.inputs.workgraph_data.get('ctx', {}))
+        if getattr(self, '_recovered', False):
+            self.graph_state.ctx = merge_nested(initial_ctx, self.graph_state.ctx)
+        else:
+            self.graph_state = GraphState(ctx=initial_ctx)
         reuse_finished_tasks(self)
         return await self._step()
 
@@ -410,7 +437,7 @@ class WorkGraphEngine(Process):
         newly_ready = [name for name in ready if name not in self._reported_ready]
         if newly_ready:
             self._reported_ready.update(newly_ready)
-            self.report(f'tasks ready to run: {", ".join(newly_ready)}')
+            self.report(f'tasks ready to run: {",".join(newly_ready)}')  # upstream's words, joined as upstream's
         inline_ran = False
         for name in ready:
             task = self.task(name)
@@ -427,11 +454,24 @@ class WorkGraphEngine(Process):
         if self._launchable(states):
             return Continue(self._step)
         paused = scheduler.paused(states)
+        self._report_children(scheduler.running(states))
         waiting = f'Waiting for tasks: {", ".join(scheduler.running(states)) or "none"}'
         if paused:
             waiting = f'{waiting}; paused: {", ".join(paused)}'
         self.set_status(waiting)  # the node's process status says what the engine waits for
         return Wait(self._step, msg=waiting)
+
+    def _report_children(self, running: list[str]) -> None:
+        """Report the processes the engine waits for (``Waiting for child processes: add1<12>, ...``, upstream's
+        words), once per set of running tasks."""
+        if not running or tuple(running) == self.__dict__.get('_reported_children'):
+            return
+        self.__dict__['_reported_children'] = tuple(running)
+        labels = []
+        for name in running:
+            pk = self.graph_state.record(name).process
+            labels.append(name if pk is None else f'{name}<{pk}>')
+        self.report(f'Waiting for child processes: {", ".join(labels)}')
 
     @property
     def _reported_ready(self) -> set[str]:
@@ -463,7 +503,9 @@ class WorkGraphEngine(Process):
         return scheduler.launchable(self.instances.order, self.instances.parents, states, limit)
 
     def _finalize(self) -> Any:
-        """Expose the graph outputs and return exit status 302 if any task failed."""
+        """Clear the process status (what the engine waited for), expose the graph outputs and return exit status 302
+        if any task failed."""
+        self.set_status(None)
         with atomic(self.node.backend):  # one transaction: the values it loads are not expired after each query
             values = {link.to_socket: self._link_value(link, ()) for link in self.plan.graph_output_links}
         for socket, value in values.items():
@@ -550,14 +592,14 @@ class WorkGraphEngine(Process):
 
     def _skip_blocked(self) -> None:
         """Send loops whose iteration is done back to their condition; mark SKIPPED every planned task that depends
-        on a failed one, NOT_TAKEN one that needs a value from a task a branch did not take."""
+        on a failed one, NOT_TAKEN one that needs a value (for a required input) from a task a branch did not take."""
         state = self.graph_state
         advance_loops(self)
         close_maps(self)
         instances = self.instances
         for name in scheduler.blocked(instances.order, instances.parents, state.states()):
             state.set_state(name, TaskState.SKIPPED)
-        for name in not_taken(instances.order, instances.value_parents, state.states()):
+        for name in not_taken(instances.order, instances.needed_parents, state.states()):
             state.set_state(name, TaskState.NOT_TAKEN)
 
     def _write_records(self) -> None:
