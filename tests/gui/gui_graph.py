@@ -74,3 +74,12 @@ def build_graph(name: str = 'gui_graph') -> WorkGraph:
             items.gather({'squares': square(x=items.value).result})
         wg.outputs.squares = items.outputs.squares
     return wg
+
+
+def build_long_loop(iterations: int = 5000) -> WorkGraph:
+    """Return a graph that counts to ``iterations`` one task at a time: it runs long enough to pause and kill."""
+    with WorkGraph('gui_long_loop') as wg:
+        wg.ctx.n = 0
+        with While(wg.ctx.n < iterations, max_iterations=iterations + 1):
+            wg.ctx.n = increment(n=wg.ctx.n).result
+    return wg
