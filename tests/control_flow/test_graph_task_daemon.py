@@ -38,8 +38,11 @@ def test_submit_nested_graph_tasks(started_daemon_client: Any) -> None:
 
 
 def test_handle_submit_and_depth_failure_through_the_daemon(started_daemon_client: Any) -> None:
-    """``handle.submit()`` sends the built graph to the daemon; too deep a recursion fails there with 302."""
-    node = countdown.submit(n=orm.Int(10), wait=True, timeout=TIMEOUT)
+    """``handle.submit()`` sends the built graph to the daemon and returns it; too deep a recursion fails there with
+    302."""
+    wg = countdown.submit(n=orm.Int(10), wait=True, timeout=TIMEOUT)
+    assert isinstance(wg, WorkGraph)
+    node = wg.process
 
     assert node.process_label == 'WorkGraph<countdown>'
     assert node.exit_status == 302

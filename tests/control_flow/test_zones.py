@@ -48,6 +48,28 @@ def test_if_runs_the_branch_whose_condition_holds() -> None:
     assert wg.tasks['big'].process is None
 
 
+def test_optional_input_from_a_branch_not_taken_runs_without_it() -> None:
+    """A task that takes a value of a task not taken for an optional input runs without it (``workgraph.select`` picks
+    the branch that ran, as upstream's test_if_task does); one that needs it for a required input is NOT_TAKEN."""
+    with WorkGraph('select_after_if') as wg:
+        x = add(x=1, y=1, metadata={'call_link_label': 'x'}).result
+        condition = x > 5
+        with If(condition):
+            big = add(x=x, y=100, metadata={'call_link_label': 'big'}).result
+        with If(condition, invert_condition=True):
+            small = add(x=x, y=10, metadata={'call_link_label': 'small'}).result
+    chosen = wg.add_task('workgraph.select', name='chosen', condition=condition, true=big, false=small)
+    after = wg.add_task(add, name='after', x=chosen.outputs.result, y=1)
+    wg.add_task(add, name='needs_big', x=big, y=1)
+    wg.run()
+
+    assert wg.process.is_finished_ok
+    found = states(wg)
+    assert found['big'] == found['needs_big'] == 'NOT_TAKEN'
+    assert found['chosen'] == found['after'] == 'FINISHED'
+    assert after.outputs.result.value == 13
+
+
 def test_nested_if_inside_a_branch_not_taken_is_not_taken() -> None:
     """Everything inside a branch not taken is NOT_TAKEN, nested zones included; a taken outer zone opens inner ones."""
     with WorkGraph('nested_if') as wg:

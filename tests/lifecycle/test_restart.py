@@ -6,6 +6,7 @@ import pytest
 from aiida import orm
 from aiida.cmdline.utils.common import get_workchain_report
 from aiida.common.links import LinkType
+from aiida.engine import ProcessState
 from lifecycle.lifecycle_tasks import scale_positive
 from tasks_for_tests import add
 
@@ -91,12 +92,14 @@ def test_restart_of_a_finished_graph_runs_nothing_unless_an_input_changed() -> N
 
 
 def test_restart_refuses_a_graph_without_an_ended_process() -> None:
-    """No process yet, or a process that has not ended (saved, not run): ``restart()`` says why, changing nothing."""
+    """No process yet, or a process that started and has not ended: ``restart()`` says why, changing nothing (a saved
+    process that never ran can be restarted from, see ``test_run_state``)."""
     wg = build()
     with pytest.raises(ValueError, match='has no process to restart from'):
         wg.restart()
     node = wg.save()
-    with pytest.raises(ValueError, match=rf'WorkGraph<{node.pk}> has not ended \(it is created\)'):
+    node.set_process_state(ProcessState.RUNNING)
+    with pytest.raises(ValueError, match=rf'WorkGraph<{node.pk}> has not ended \(it is running\)'):
         wg.restart()
     assert wg.process.pk == node.pk
 

@@ -149,18 +149,19 @@ def test_show(upstream_graphs: dict[str, orm.WorkflowNode], capsys: Any, label: 
     ],
 )
 def test_task_list(upstream_graphs: dict[str, orm.WorkflowNode], label: str, rows: dict[str, str]) -> None:
-    """``workgraph task list PK`` prints every task of an upstream graph with its state and process pk."""
+    """``workgraph task list PK`` prints every task of an upstream graph with its process pk and state, as upstream."""
     node = upstream_graphs[label]
     result = CliRunner().invoke(task_list, [str(node.pk)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ['Task', 'State', 'Process']
+    assert lines[1].startswith(f'WorkGraph: {label}, PK: {node.pk}, State: ')
+    assert lines[4].split() == ['Name', 'PK', 'State']
     wg = WorkGraph.load(node.pk)
     expected = [
-        [name, state, *([str(wg.tasks[name].process.pk)] if wg.tasks[name].process else [])]
+        [name, *([str(wg.tasks[name].process.pk)] if wg.tasks[name].process else []), state]
         for name, state in rows.items()
     ]
-    assert [line.split() for line in lines[1:]] == expected
+    assert [line.split() for line in lines[9:-1]] == expected
 
 
 @pytest.mark.parametrize(

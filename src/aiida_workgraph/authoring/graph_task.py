@@ -35,12 +35,15 @@ class GraphTaskHandle(WorkGraphTaskHandle):
         return self.build(*args, **kwargs).run()
 
     def submit(self, /, *args: Any, wait: bool = False, timeout: int = 600, **kwargs: Any) -> Any:
-        """Build the graph for these inputs and submit it to the daemon; return its process node.
+        """Build the graph for these inputs, submit it to the daemon and return the ``WorkGraph`` (as upstream does;
+        its ``process`` is the process node).
 
         :param wait: wait until the process ended.
         :raises TimeoutError: if ``wait`` and the process does not end within ``timeout`` seconds.
         """
-        return self.build(*args, **kwargs).submit(wait=wait, timeout=timeout)
+        graph = self.build(*args, **kwargs)
+        graph.submit(wait=wait, timeout=timeout)
+        return graph
 
 
 def build_graph(func: Any, spec: TaskSpec, args: tuple = (), kwargs: dict[str, Any] | None = None) -> Any:

@@ -9,11 +9,12 @@ from typing import Any
 from aiida import orm
 from aiida.common.exceptions import ValidationError
 from aiida.common.links import LinkType, validate_link_label
-from aiida.engine import ProcessBuilder
+from aiida.engine import ProcessBuilder, ProcessState
 from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
 from node_graph.task_spec import BaseHandle, TaskSpec
 
+from ..enums import TERMINAL_TASK_STATES
 from ..registry import registry_hub
 from ..serialization.report import ValidationReport
 from ..serialization.shape import check_shape
@@ -341,19 +342,23 @@ class WorkGraph(Graph):
             raise ValueError(f'WorkGraph<{self.process.pk}> has ended; restart() it to run tasks again')
         get_manager().get_process_controller().continue_process(self.process.pk, nowait=True, no_reply=True)
 
-    def wait(self, timeout: int = 600, tasks: list[str] | None = None, interval: float = 1) -> None:
+    def wait(
+        self, timeout: int = 600, tasks: list[str] | dict[str, list[str]] | None = None, interval: float = 1
+    ) -> None:
         """Wait until the process (or the given tasks) ended, refreshing the graph from the database.
 
+        :param tasks: task names to wait for until they end; or, as upstream takes it, ``{task: [states]}``: wait until
+            each task is in one of its states (a task state such as ``'RUNNING'``, or the process state of its
+            process such as ``'CREATED'``/``'WAITING'``), or has ended.
         :raises ValueError: if the graph has no process, or ``tasks`` names a task it does not have.
-        :raises TimeoutError: if it does not end within ``timeout`` seconds; the message names the process, its state
-            and the tasks that have not ended.
+        :raises TimeoutError: if it does not end within ``timeout`` seconds; the message starts with upstream's
+            ``Timeout reached after N seconds while waiting for the WorkGraph:`` and names the process, its state and
+            the tasks that have not ended.
         """
-        from ..enums import TERMINAL_TASK_STATES
-
         if self.process is None:
             raise ValueError('this WorkGraph has no process to wait for: run(), submit() or save() it first')
-        names = {task.name for task in self.tasks}
-        unknown = sorted(set(tasks or ()) - names)
+        wanted = _wanted_states(tasks)
+        unknown = sorted(set(wanted or ()) - {task.name for task in self.tasks})
         if unknown:
             raise ValueError(f'WorkGraph<{self.process.pk}> has no tasks named {", ".join(unknown)}')
         deadline = time.monotonic() + timeout
@@ -361,10 +366,10 @@ class WorkGraph(Graph):
             # Whether it ended is read before the records, so that the records read are the final ones.
             ended = orm.load_node(self.process.pk).is_terminated
             self.update()
-            watched = [self.tasks[name] for name in tasks] if tasks is not None else None
+            watched = [self.tasks[name] for name in wanted] if wanted is not None else None
             if watched is None and ended:
                 return
-            if watched is not None and all(task.state in TERMINAL_TASK_STATES for task in watched):
+            if watched is not None and all(_reached(task, wanted[task.name]) for task in watched):
                 return
             if time.monotonic() > deadline:
                 pending = [
@@ -373,6 +378,7 @@ class WorkGraph(Graph):
                     if task.name not in BUILTIN_TASKS and task.state not in TERMINAL_TASK_STATES
                 ]
                 raise TimeoutError(
+                    f'Timeout reached after {timeout} seconds while waiting for the WorkGraph: {self.process.pk}. '
                     f'WorkGraph<{self.process.pk}> ({self.state}) did not end within {timeout} s; '
                     f'tasks not ended: {", ".join(pending) or "none"}'
                 )
@@ -554,13 +560,20 @@ class WorkGraph(Graph):
         The graph is refreshed from its process and forgets it; change inputs if needed, then :meth:`run` or
         :meth:`submit` it. The new process takes over every task that finished in the old one and is unchanged (same
         callable, links, and input values), with its process and results, and runs the others (see
-        :mod:`aiida_workgraph.engine.restart`). Works from a finished, failed or killed process.
+        :mod:`aiida_workgraph.engine.restart`). Works from a finished, failed or killed process, and, as upstream's,
+        from a process that was created (saved) and never ran: it has no finished task to reuse, so the new process
+        runs every task (the saved one is left as it is).
 
-        :raises ValueError: if the graph has no process yet, or its process has not ended.
+        :raises ValueError: if the graph has no process yet, or its process is running (or waiting, or paused).
         """
         if self.process is None:
             raise ValueError('this WorkGraph has no process to restart from: run() or submit() it first')
         node = orm.load_node(self.process.pk)
+        if node.process_state == ProcessState.CREATED:
+            self.update()
+            self.process = None
+            self._restart_from = None
+            return
         if not node.is_terminated:
             state = node.process_state.value if node.process_state else 'created'
             raise ValueError(
@@ -578,6 +591,25 @@ class WorkGraph(Graph):
             task.state = 'PLANNED'
             if isinstance(task, Task):
                 task.process = None
+
+
+def _wanted_states(tasks: list[str] | dict[str, list[str]] | None) -> dict[str, set[str] | None] | None:
+    """``{task: the states to wait for, or None to wait until it ended}`` of :meth:`WorkGraph.wait`'s ``tasks``."""
+    if tasks is None:
+        return None
+    if isinstance(tasks, dict):
+        return {name: {str(state).upper() for state in states} if states else None for name, states in tasks.items()}
+    return dict.fromkeys(tasks)
+
+
+def _reached(task: Any, states: set[str] | None) -> bool:
+    """Whether ``task`` ended, or is in one of ``states`` (its own state, or the process state of its process)."""
+    if task.state in TERMINAL_TASK_STATES or (states is not None and task.state in states):
+        return True
+    process = getattr(task, 'process', None)
+    return states is not None and process is not None and process.process_state is not None and (
+        process.process_state.value.upper() in states
+    )
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:

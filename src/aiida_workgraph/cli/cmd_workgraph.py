@@ -18,11 +18,24 @@ def task() -> None:
     """Inspect and control the tasks of a WorkGraph process."""
 
 
+#: The rule above and below the table of ``task list``, as upstream prints it.
+RULE = '-' * 80
+#: The tasks of every graph that stand for its inputs, outputs and context.
+GRAPH_LEVEL_TASKS = ('graph_inputs', 'graph_outputs', 'graph_ctx')
+
+
 @task.command('list')
 @arguments.PROCESS()
 @decorators.with_dbenv()
 def task_list(process) -> None:
-    """List the tasks of PROCESS with their state and process."""
+    """List the tasks of PROCESS with their process pk and state, in upstream's layout.
+
+    A header names the graph, its pk and its process state; the table has the columns ``Name``, ``PK`` and ``State``
+    (the graph-level tasks ``graph_inputs``, ``graph_outputs``, ``graph_ctx`` are FINISHED once the graph finished).
+    Exits with an error message if PROCESS is not a WorkGraph process or its graph cannot be read.
+    """
+    from tabulate import tabulate
+
     from ..enums import TASK_PROCESS, TASK_STATE
     from ..orm.upstream_graph import UpstreamGraphError, read_structure, read_task_records
     from ..orm.workgraph_node import WorkGraphNode
@@ -35,11 +48,18 @@ def task_list(process) -> None:
         echo.echo_critical(str(exception))
     records = read_task_records(process)
     states, processes = records[TASK_STATE], records[TASK_PROCESS]
-    names = [name for name in structure['tasks'] if name not in ('graph_inputs', 'graph_outputs', 'graph_ctx')]
-    width = max((len(name) for name in names), default=4)
-    echo.echo(f'{"Task":<{width}}  {"State":<9}  Process')
-    for name in names:
-        echo.echo(f'{name:<{width}}  {states.get(name, "PLANNED"):<9}  {processes.get(name, "")}')
+    graph_level = 'FINISHED' if process.is_finished else 'PLANNED'
+    rows = [
+        [name, processes.get(name, ''), graph_level if name in GRAPH_LEVEL_TASKS else states.get(name, 'PLANNED')]
+        for name in structure['tasks']
+    ]
+    state = process.process_state.value.upper() if process.process_state else 'CREATED'
+    echo.echo(RULE)
+    echo.echo(f'WorkGraph: {structure.get("name", process.label)}, PK: {process.pk}, State: {state}')
+    echo.echo(RULE)
+    echo.echo('Tasks:')
+    echo.echo(tabulate(rows, headers=['Name', 'PK', 'State']))
+    echo.echo(RULE)
 
 
 def _task_action(action: str, summary: str):

@@ -17,7 +17,8 @@ LAUNCH_SUBMIT = 'submit'
 
 
 def _ctx_slot() -> Slot:
-    """ctx takes any key; nested dicts are namespaces so every value has its own path (``ctx.params.k``)."""
+    """ctx (and the graph inputs of a structure without a spec) take any key; nested dicts are namespaces so every
+    value has its own path (``ctx.params.k``)."""
     return Slot(NAMESPACE, lambda _key: _CTX_SLOT)
 
 
@@ -32,26 +33,33 @@ def walk_raw_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], WalkResult,
     (``metadata``, options) move into the graph structure, which then holds no other values. Nothing is stored.
 
     :param inputs: ``graph_inputs``, ``tasks`` (``{task: {port: value}}``), ``workgraph_data`` (``structure`` and
-        ``ctx``) and ``metadata``.
+        ``ctx``; or, as upstream 0.9.0 passes it, the graph's dict itself) and ``metadata``.
     :return: the inputs the engine is created with, the walk's result and the problems found.
     :raises ValueError: if the inputs hold no graph structure, or required task inputs have neither value nor link.
     """
     workgraph_data = dict(inputs.get('workgraph_data') or {})
     # The caller's structure is not changed: the walk adds ``plain_inputs`` to copies of the tasks that have some.
     structure = dict(workgraph_data.get('structure') or {})
+    if not structure and 'tasks' in workgraph_data:
+        # Upstream aiida-workgraph 0.9.0's layout: ``workgraph_data`` is the graph's dict itself.
+        structure = {key: value for key, value in workgraph_data.items() if key != 'ctx'}
     if 'tasks' not in structure:
         raise ValueError('workgraph_data.structure is missing or holds no tasks')
     plan = GraphPlan(structure)
     missing = plan.missing_inputs(inputs.get('tasks') or {})
     if missing:
         raise ValueError(
-            f'WorkGraph<{structure.get("name")}>: required inputs have neither a value nor a link: {", ".join(missing)}'
+            f'Missing required inputs: {", ".join(missing)}. WorkGraph<{structure.get("name")}>: these required '
+            'inputs have neither a value nor a link; give each a value or link a socket to it'
         )
     graph_inputs_spec = (
         SocketSpec.from_dict(structure['spec']['inputs']) if 'inputs' in structure.get('spec', {}) else None
     )
     trees: dict[str, tuple[Any, Slot]] = {
-        'graph_inputs': (inputs.get('graph_inputs') or {}, spec_slot(graph_inputs_spec)),
+        'graph_inputs': (
+            inputs.get('graph_inputs') or {},
+            spec_slot(graph_inputs_spec) if graph_inputs_spec is not None else _CTX_SLOT,
+        ),
         'ctx': (workgraph_data.get('ctx') or {}, _CTX_SLOT),
     }
     problems = []

@@ -135,6 +135,25 @@ class GraphPlan:
         """The tasks a task takes a value from through a link (not through ``ctx``, not ``_wait`` links)."""
         return {link.from_task for link in plan.incoming if link.from_task in self.tasks and self.is_value_link(link)}
 
+    @cached_property
+    def needed_parents(self) -> dict[str, set[str]]:
+        """The tasks each task takes a value from through a link into a required input (one without a default).
+
+        A task that one of these cannot give a value to (it was not taken) cannot run; a value of any other task
+        linked to it is optional, and the task runs without it.
+        """
+        needed = {}
+        for name, plan in self.tasks.items():
+            required = plan.required_inputs() if plan.incoming else []
+            needed[name] = {
+                link.from_task
+                for link in plan.incoming
+                if link.from_task in self.value_parents[name]
+                and self.is_value_link(link)
+                and any(_overlaps(link.to_socket, path) for path in required)
+            }
+        return needed
+
     def _map_chain(self, name: str) -> tuple[str, ...]:
         """The ``Map`` zones around task ``name``, outer first."""
         chain = []

@@ -73,9 +73,6 @@ class InstancePlan:
         self.order = list(self.instances)
         self.position = {name: index for index, name in enumerate(self.order)}
         self.parents = {name: self._sources(plan.parents[t], t, scope) for name, (t, scope) in self.instances.items()}
-        self.value_parents = {
-            name: self._sources(plan.value_parents[t], t, scope) for name, (t, scope) in self.instances.items()
-        }
         self.zone_members = self._zone_members()
         self._inside: dict[str, frozenset[str]] = {}
         self.loop_conditions = {
@@ -83,6 +80,16 @@ class InstancePlan:
             for name, (t, scope) in self.instances.items()
             if t in plan.loop_conditions
         }
+
+    @property
+    def needed_parents(self) -> dict[str, set[str]]:
+        """The instances each instance needs a value from (:attr:`GraphPlan.needed_parents`), computed once."""
+        if '_needed_parents' not in self.__dict__:
+            self.__dict__['_needed_parents'] = {
+                name: self._sources(self.plan.needed_parents[t], t, scope)
+                for name, (t, scope) in self.instances.items()
+            }
+        return self.__dict__['_needed_parents']
 
     def scopes(self, template: str) -> list[Scope]:
         """The scopes in which ``template`` has an instance: one per combination of items of its opened maps."""

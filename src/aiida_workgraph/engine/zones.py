@@ -3,9 +3,10 @@
 The structure stores each task's zone (``parent_task``); nothing is added to it at run time. :func:`apply_zones`
 makes a zone wait for everything its tasks depend on outside it, and its tasks wait for the zone. When the zone is
 ready the engine calls :func:`open_zone`: the zone's kind decides from the zone's inputs whether its tasks run; if
-not, each of them is ``NOT_TAKEN``. :func:`not_taken` then finds the tasks that take a value from a ``NOT_TAKEN``
-task (they cannot run, and are not failures either); a task ordered after one only (``>>``), or reading ``ctx`` that
-such a task would have written, still runs.
+not, each of them is ``NOT_TAKEN``. :func:`not_taken` then finds the tasks that need a value from a ``NOT_TAKEN``
+task for a required input (they cannot run, and are not failures either); a task that takes such a value for an
+optional input (one with a default, such as ``workgraph.select``'s ``true``/``false``) runs without it, as upstream's
+does, and so does a task ordered after one only (``>>``), or reading ``ctx`` that such a task would have written.
 
 A ``While`` zone runs its tasks again while its condition holds. Its *condition tasks* (those linked to its
 ``conditions`` input, such as the comparison made by ``wg.ctx.n < 5``) and its tasks may read ``ctx`` that its tasks
@@ -206,7 +207,10 @@ def advance_loops(engine: Any) -> None:
 
 
 def not_taken(order: Iterable[str], value_parents: Mapping[str, Iterable[str]], states: Mapping[str, str]) -> list[str]:
-    """The PLANNED tasks, in ``order`` (topological), that take a value from a NOT_TAKEN task, directly or not."""
+    """The PLANNED tasks, in ``order`` (topological), that need a value from a NOT_TAKEN task, directly or not.
+
+    :param value_parents: the tasks each task needs a value from (for a required input).
+    """
     if TaskState.NOT_TAKEN not in states.values():
         return []
     found: set[str] = set()
