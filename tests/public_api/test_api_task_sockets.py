@@ -3,7 +3,7 @@ process functions spread, nested dynamic namespaces, the identifiers, classes an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from aiida import orm
@@ -13,7 +13,7 @@ from aiida.engine import WorkChain, calcfunction, run_get_node
 from aiida.workflows.arithmetic.multiply_add import MultiplyAddWorkChain
 from node_graph.task_spec import SchemaSource
 
-from aiida_workgraph import WorkGraph, task
+from aiida_workgraph import WorkGraph, spec, task
 from aiida_workgraph.tasks.aiida import AiiDAFunctionTask, AiiDAProcessTask
 from aiida_workgraph.tasks.graph_task import GraphTask
 from aiida_workgraph.tasks.pythonjob_tasks import PyFunctionTask, PythonJobTask
@@ -138,19 +138,19 @@ def test_process_ports_match_aiida_pythonjob() -> None:
 
     from aiida_workgraph.tasks.process_ports import pyfunction_inputs, pythonjob_inputs, pythonjob_outputs
 
-    def shape(spec: Any) -> tuple:
-        return spec.identifier == 'workgraph.namespace', bool(spec.meta.dynamic), bool(spec.meta.is_metadata)
+    def shape(port: Any) -> tuple:
+        return port.identifier == 'workgraph.namespace', bool(port.meta.dynamic), bool(port.meta.is_metadata)
 
     ports = PyFunction.spec().inputs
-    for name, spec in pyfunction_inputs().items():
+    for name, port in pyfunction_inputs().items():
         assert name in ports
-        assert spec.meta.required == ports[name].required, name
+        assert port.meta.required == ports[name].required, name
     assert set(pyfunction_inputs()['metadata'].fields) == set(ports['metadata'])
     ports = PythonJob.spec().inputs
     assert set(pythonjob_inputs()) | {'metadata', 'code'} == set(ports)
     assert set(pythonjob_outputs()) <= set(PythonJob.spec().outputs)
     namespaces = {name for name in ports if hasattr(ports[name], 'dynamic') and ports[name].dynamic}
-    assert {name for name, spec in pythonjob_inputs().items() if shape(spec)[1]} == namespaces - {'metadata'}
+    assert {name for name, port in pythonjob_inputs().items() if shape(port)[1]} == namespaces - {'metadata'}
 
 
 def test_calcfunction_var_kwargs_reach_the_function_spread() -> None:
@@ -262,3 +262,53 @@ def test_task_widget_value_shows_the_required_inputs() -> None:
     assert value['nodes']['second']['inputs'] == [{'name': 'function_data', 'identifier': 'workgraph.namespace'}]
     assert value['nodes']['second']['node_type'] == 'PYFUNCTION'
     assert value['nodes']['second']['properties']['x'] == {'identifier': 'workgraph.int', 'value': 4}
+
+
+def test_base_add_task_recovers_a_negative_sum(bash_code: Any) -> None:
+    """``aiida_workgraph.tasks.tests.BaseAddTask`` carries the error handler ``handle_negative_sum`` (exit status
+    410): it is kept through ``to_dict``/``from_dict`` and runs the job again with the absolute values."""
+    from aiida_workgraph.tasks.tests import BaseAddTask
+
+    @task.graph()
+    def add_graph(code, x, y):
+        BaseAddTask(code=code, x=x, y=y)
+
+    wg = add_graph.build(code=bash_code, x=1, y=-2)
+    assert list(wg.tasks.ArithmeticAddCalculation.error_handlers) == ['handle_negative_sum']
+    copy = WorkGraph.from_dict(wg.to_dict())
+    assert list(copy.tasks.ArithmeticAddCalculation.error_handlers) == ['handle_negative_sum']
+    wg.run()
+    assert wg.tasks.ArithmeticAddCalculation.outputs.sum.value.value == 3
+
+
+def test_output_extras_are_set_on_the_result_node() -> None:
+    """``Annotated[float, spec.meta(extras={...})]`` on an output: its result node carries these extras."""
+
+    @task()
+    def energy() -> Annotated[float, spec.meta(extras={'unit': 'eV'})]:
+        return 1.0
+
+    wg = WorkGraph('output_extras')
+    wg.add_task(energy, name='energy')
+    wg.run()
+    assert wg.tasks.energy.outputs.result.value.base.extras.get('unit') == 'eV'
+
+
+def test_task_handle_called_inside_a_task_function_is_refused() -> None:
+    """A task handle called inside a plain task's function fails that task: 'Invalid nested task call.'"""
+
+    @task
+    def inner(x, y):
+        return x + y
+
+    @task()
+    def outer(m, n):
+        return inner(m, n).result * 2
+
+    with WorkGraph('nested_call') as wg:
+        result = outer(3, 4).result
+        wg.run()
+    node = result._task.process
+    assert node.exit_status == 323
+    assert 'Invalid nested task call.' in node.exit_message
+    assert "Task 'inner' was called inside the function of task 'outer'" in node.exit_message

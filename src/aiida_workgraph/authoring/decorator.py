@@ -25,6 +25,20 @@ class WorkGraphTaskHandle(TaskHandle):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Add a task to the graph being built, with these inputs, and return its outputs.
+
+        :raises RuntimeError: ``Invalid nested task call.`` if called inside the function of a running task.
+        """
+        from ..tasks.kinds.pyfunction import RUNNING_TASK
+
+        running = RUNNING_TASK.get()
+        if running is not None:
+            name = self._spec.identifier
+            raise RuntimeError(
+                f'Invalid nested task call. Task {name!r} was called inside the function of task {running!r}, which '
+                'runs as plain Python and cannot add tasks. Call the plain function instead (`handle._callable(...)`'
+                f'), or make {running!r} a `@task.graph` so that its body builds a graph of tasks.'
+            )
         metadata = kwargs.get('metadata')
         name = metadata.get('call_link_label') if isinstance(metadata, dict) else None
         if name is None:

@@ -9,6 +9,7 @@ costs one commit instead of one per node and state change.
 from __future__ import annotations
 
 import traceback
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +35,10 @@ EXIT_FUNCTION_FAILED = 323
 EXIT_INVALID_OUTPUT = 321
 #: The inputs of the ``PyFunction`` process that a plain task has beside its function's arguments, as upstream gives.
 PROCESS_INPUTS = ('metadata', 'function_data', 'process_label', 'function_inputs')
+
+
+#: The name of the plain task whose function runs in this context (a task handle called there is refused).
+RUNNING_TASK: ContextVar[str | None] = ContextVar('RUNNING_TASK', default=None)
 
 
 class FunctionFailed(Exception):
@@ -90,6 +95,7 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
     """
     kwargs = to_python(spread_var_kwargs(task, function_arguments(task, inputs)))
     kwargs = coerce_inputs_from_spec(kwargs, task.spec.inputs)
+    running = RUNNING_TASK.set(task.name)
     try:
         result = task.callable(**kwargs)
         if hasattr(result, '__await__'):
@@ -98,6 +104,8 @@ def call_function(task: TaskView, inputs: dict[str, Any], for_daemon: bool) -> d
         raise FunctionFailed(
             EXIT_FUNCTION_FAILED, f'Function execution failed.\n{exception}\n{traceback.format_exc()}'
         ) from exception
+    finally:
+        RUNNING_TASK.reset(running)
     parsed = split_results(result, task.spec.outputs)
     if parsed is None:
         declared = sorted(task.spec.outputs.fields)
@@ -176,6 +184,10 @@ def record_run(
         node.set_exit_message(failure.message)
     input_nodes = _flat_data(spread_var_kwargs(task, function_arguments(task, inputs)), 'function_inputs')
     result_nodes = _flat_data(results, '')
+    for label, data in result_nodes:
+        extras = output_extras(task.spec.outputs, label.split('__'))
+        if extras:
+            data.base.extras.set_many(extras)
     with atomic(node.backend):
         for _, data in input_nodes:
             if not data.is_stored:
@@ -192,6 +204,14 @@ def record_run(
         node.base.caching.rehash()
         node.seal()
     return node
+
+
+def output_extras(outputs: SocketSpec, path: list[str]) -> dict[str, Any]:
+    """The extras the output socket at ``path`` declares (``spec.meta(extras={...})``), which its node gets."""
+    spec: SocketSpec | None = outputs
+    for key in path:
+        spec = (spec.fields or {}).get(key) if spec is not None else None
+    return dict(spec.meta.extras or {}) if spec is not None and spec.meta is not None else {}
 
 
 def _link_row(source: orm.Node, target: orm.Node, link_type: LinkType, label: str) -> dict[str, Any]:
