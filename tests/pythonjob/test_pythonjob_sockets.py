@@ -35,3 +35,21 @@ def test_pythonjob_remote_folder_links_into_copy_files(localhost: orm.Computer) 
     assert wg.tasks.last.outputs.result.value.value == 15
     copied = wg.tasks.last.process.inputs.copy_files
     assert set(copied) == {'one_remote_folder', 'two_remote_folder'}
+
+
+def test_to_dict_should_serialize_converts_the_function_inputs() -> None:
+    """``PythonJobTask.to_dict(should_serialize=True)``: the function's inputs as AiiDA data, the job inputs as
+    given; without it, the values as set."""
+
+    @task.pythonjob()
+    def repeat(data: list, dim: int = 2) -> list:
+        return data * dim
+
+    wg = WorkGraph('to_dict')
+    wg.add_task(repeat, name='repeat', data=[1, 2, 3], computer='localhost')
+    assert wg.tasks.repeat.to_dict()['inputs']['data'] == [1, 2, 3]
+    serialized = wg.tasks.repeat.to_dict(should_serialize=True)['inputs']
+    assert isinstance(serialized['data'], orm.List)
+    assert serialized['data'].get_list() == [1, 2, 3]
+    assert isinstance(serialized['dim'], orm.Int)
+    assert serialized['computer'] == 'localhost'

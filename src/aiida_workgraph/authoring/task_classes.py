@@ -6,7 +6,7 @@ class an :class:`AiiDAProcessTask`, from a ``@task.graph`` function a :class:`Gr
 :class:`ShellJobTask`. They add no behaviour of
 their own to :class:`~aiida_workgraph.authoring.task.Task`, except :meth:`AiiDAProcessTask.build` (the spec of a
 process class is not stored with the graph, ``SchemaSource.CALLABLE``, but built again from the class) and
-:meth:`ShellJobTask.set_inputs`.
+:meth:`ShellJobTask.set_inputs` and :meth:`PythonJobTask.to_dict`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,30 @@ class PyFunctionTask(Task):
 
 class PythonJobTask(Task):
     """A ``@task.pythonjob`` function, run as aiida-pythonjob's ``PythonJob`` CalcJob (kind ``PYTHONJOB``)."""
+
+    def to_dict(self, *args: Any, should_serialize: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """The task's dict; with ``should_serialize=True`` the values of the function's inputs are AiiDA data,
+        converted by the rules of the engine's walk (the job inputs, ``computer``, ``metadata``, ..., stay as
+        they are).
+
+        :raises aiida_workgraph.serialization.errors.ConversionRefused: if a value cannot be converted.
+        """
+        data = super().to_dict(*args, **kwargs)
+        if should_serialize:
+            from ..serialization.convert import to_data
+            from ..tasks.pythonjob import JOB_INPUTS
+
+            def convert(value: Any) -> Any:
+                if isinstance(value, dict):
+                    return {key: convert(item) for key, item in value.items()}
+                return value if value is None else to_data(value, for_daemon=False)
+
+            inputs = data.get('inputs') or {}
+            data['inputs'] = {
+                name: value if name in JOB_INPUTS or name.startswith('_') else convert(value)
+                for name, value in inputs.items()
+            }
+        return data
 
 
 class AiiDAFunctionTask(Task):
