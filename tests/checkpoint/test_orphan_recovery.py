@@ -23,7 +23,12 @@ from durable_tasks import slow_increment_calc
 from plumpy.persistence import LoadSaveContext
 
 from aiida_workgraph import WorkGraph
-from aiida_workgraph.engine.task_outcome import ORPHAN_EXCEPTION, ORPHAN_EXTRA, is_sealed_orphan
+from aiida_workgraph.engine.task_outcome import (
+    NEVER_STARTED_EXCEPTION,
+    ORPHAN_EXCEPTION,
+    ORPHAN_EXTRA,
+    is_sealed_orphan,
+)
 from aiida_workgraph.engine.workgraph_engine import WorkGraphEngine
 from aiida_workgraph.enums import TASK_PROCESS, TASK_STATE
 
@@ -169,3 +174,26 @@ def test_process_function_that_finished_before_the_kill_is_adopted_and_sealed(
     assert node.is_finished_ok and node.outputs.last.value == 2
     assert calls(node, 'first') == [done]
     assert node.task_record(TASK_PROCESS)['first'] == done.pk
+
+
+def test_child_that_never_started_is_sealed_and_its_task_runs_again(
+    saved_chain: orm.ProcessNode, loading_runner: Any
+) -> None:
+    """A child process node without a process state (its worker died inside aiida-core's ``submit()``, before the
+    process had a state, a checkpoint or a task in the broker) would be awaited for ever: it is sealed as an excepted
+    orphan and its task runs again (found by the fault test: a graph left Waiting for such a CalcJob)."""
+    never_started = orm.CalcJobNode()
+    never_started.set_process_label('ArithmeticAddCalculation')
+    never_started.base.links.add_incoming(saved_chain, link_type=LinkType.CALL_CALC, link_label='first')
+    never_started.store()
+    assert never_started.process_state is None
+
+    assert recovered_state(saved_chain, loading_runner, 'first') == 'PLANNED'
+    never_started = orm.load_node(never_started.pk)
+    assert never_started.is_excepted and never_started.is_sealed and is_sealed_orphan(never_started)
+    assert never_started.exception == NEVER_STARTED_EXCEPTION
+    assert recovered_state(saved_chain, loading_runner, 'first') == 'PLANNED'
+
+    node = run_to_the_end(saved_chain, loading_runner)
+    assert node.is_finished_ok and node.outputs.last.value == 2
+    assert [call.pk for call in calls(node, 'first')][:1] == [never_started.pk]

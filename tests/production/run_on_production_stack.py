@@ -633,6 +633,25 @@ def cleanup(work_dir: Path, name: str) -> dict[str, Any]:
     return report
 
 
+def prepare_environment(work_dir: Path, name: str) -> None:
+    """Point this process (and the ``verdi`` commands and daemon it starts) to the run's own folders; call it before
+    ``aiida`` is imported.
+
+    ``AIIDA_PATH`` is inside ``work_dir`` (never ``~/.aiida`` nor the caller's profile); ``PATH`` and ``PYTHONPATH``,
+    which the daemon workers inherit, give `verdi` of this venv and the tests folder (the tasks they import);
+    ``TMPDIR`` is the run's temporary folder (:func:`temp_dir`), which :func:`cleanup` removes.
+    """
+    temp = temp_dir(name)
+    os.environ['AIIDA_PATH'] = str(aiida_path(work_dir))
+    os.environ.pop('AIIDA_PROFILE', None)
+    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
+    os.environ['PYTHONPATH'] = os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get('PYTHONPATH', '')] if p)
+    if str(TESTS_DIR) not in sys.path:
+        sys.path.insert(0, str(TESTS_DIR))
+    os.environ['TMPDIR'] = tempfile.tempdir = str(temp)
+    temp.mkdir(parents=True, exist_ok=True)
+
+
 def main() -> int:
     """Parse the command line and run ``run`` or ``cleanup``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -642,18 +661,7 @@ def main() -> int:
     parser.add_argument('--result', type=Path, help='JSON file to write the result of `run` to')
     args = parser.parse_args()
     work_dir = args.work_dir.resolve()
-    temp = temp_dir(args.name)
-
-    # Before aiida is imported: this run's own configuration, never ~/.aiida or the caller's profile.
-    os.environ['AIIDA_PATH'] = str(aiida_path(work_dir))
-    os.environ.pop('AIIDA_PROFILE', None)
-    # The daemon workers inherit PATH and PYTHONPATH: `verdi` of this venv, and tests/ for tasks_for_tests.
-    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
-    os.environ['PYTHONPATH'] = os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get('PYTHONPATH', '')] if p)
-    sys.path.insert(0, str(TESTS_DIR))
-    # Temporary files of this process, of `verdi` and of the daemon go to a folder that `cleanup` removes.
-    os.environ['TMPDIR'] = tempfile.tempdir = str(temp)
-    temp.mkdir(parents=True, exist_ok=True)
+    prepare_environment(work_dir, args.name)
 
     if args.command == 'cleanup':
         report = cleanup(work_dir, args.name)

@@ -36,10 +36,16 @@ ORPHAN_EXCEPTION = (
 )
 """The exception message of a sealed orphan (also how one sealed before :data:`ORPHAN_EXTRA` existed is known)."""
 
+NEVER_STARTED_EXCEPTION = (
+    'The daemon worker that created this process was stopped before it handed the process to the broker, so it never '
+    'ran; the WorkGraph that called it runs the task again as a new process.'
+)
+"""The exception message of a sealed child process that never ran (its node has no process state)."""
 
-def seal_orphan(node: orm.ProcessNode) -> None:
-    """Mark a process function that a dead worker left unfinished as excepted orphan, and seal it, all in one
-    transaction.
+
+def seal_orphan(node: orm.ProcessNode, message: str = ORPHAN_EXCEPTION) -> None:
+    """Mark a process that a dead worker left unfinished and that cannot be continued (a process function; a child
+    created but never handed to the broker) as excepted orphan with ``message``, and seal it, all in one transaction.
 
     A process function cannot be continued from a checkpoint; the engine runs its task again as a new process. The
     node's state, exception, :data:`ORPHAN_EXTRA` and seal are committed together: a worker killed while sealing
@@ -52,16 +58,16 @@ def seal_orphan(node: orm.ProcessNode) -> None:
 
     with atomic(node.backend):
         node.set_process_state(ProcessState.EXCEPTED)
-        node.set_exception(ORPHAN_EXCEPTION)
+        node.set_exception(message)
         node.base.extras.set(ORPHAN_EXTRA, True)
         node.seal()
 
 
 def is_sealed_orphan(node: orm.ProcessNode) -> bool:
-    """Whether ``node`` is a process function the engine sealed with :func:`seal_orphan` (so its task runs again)."""
+    """Whether ``node`` is a process the engine sealed with :func:`seal_orphan` (so its task runs again)."""
     if not node.is_excepted:
         return False
-    if node.base.extras.get(ORPHAN_EXTRA, False) or node.exception == ORPHAN_EXCEPTION:
+    if node.base.extras.get(ORPHAN_EXTRA, False) or node.exception in (ORPHAN_EXCEPTION, NEVER_STARTED_EXCEPTION):
         return True
     # Excepted with no exception and not sealed: a seal of an earlier release cut short after its first write
     # (aiida-core itself writes the exception before the excepted state, and seals it after).

@@ -37,6 +37,7 @@ from .instances import InstancePlan, Scope, TaskInstance
 from .maps import MAP_OPENED_STATES, close_maps, gathered_value, map_item_value, restore_maps
 from .restart import reuse_finished_tasks
 from .task_outcome import (
+    NEVER_STARTED_EXCEPTION,
     called_processes,
     is_process_function,
     is_sealed_orphan,
@@ -349,7 +350,7 @@ class WorkGraphEngine(Process):
                 continue
             if record.state == TaskState.PLANNED and record.process is not None and node.pk <= record.process:
                 continue
-            if is_process_function(node) and is_sealed_orphan(node):
+            if is_sealed_orphan(node):
                 # Sealed by an earlier recovery whose worker stopped before the task ran again: it is not the task's
                 # outcome, whatever the checkpoint and the records say; the task runs again.
                 if not node.is_sealed:
@@ -365,6 +366,12 @@ class WorkGraphEngine(Process):
             elif is_process_function(node):
                 seal_orphan(node)
                 self.report(f'Task {name}: its process {node.process_label}<{node.pk}> was left unfinished; runs again')
+                state.set_state(name, TaskState.PLANNED)
+            elif node.process_state is None:
+                # Created by a worker that died inside aiida-core's submit(), before the process had a state, a
+                # checkpoint or a task in the broker: nothing will ever run it.
+                seal_orphan(node, NEVER_STARTED_EXCEPTION)
+                self.report(f'Task {name}: its process {node.process_label}<{node.pk}> never started; runs again')
                 state.set_state(name, TaskState.PLANNED)
             else:
                 if record.process != node.pk:
