@@ -84,6 +84,20 @@ def test_builtin_monitors(tmp_path: Path) -> None:
     assert all(wg.tasks[name].process.process_label.startswith('monitor_') for name in ('time', 'file', 'by_pk'))
 
 
+def test_time_monitor_takes_a_datetime() -> None:
+    """``monitor_time(time=datetime)`` (upstream's tests pass one) waits until that moment, then holds."""
+    from aiida_workgraph.tasks.monitors import monitor_time
+
+    moment = datetime.datetime.now() + datetime.timedelta(seconds=1)
+    wg = WorkGraph('monitor_datetime')
+    monitor = wg.add_task(monitor_time, name='soon', time=moment, interval=0.2, timeout=30)
+    wg.run()
+
+    assert wg.process.is_finished_ok
+    assert monitor.process.is_finished_ok
+    assert monitor.process.mtime >= moment.astimezone()
+
+
 def test_monitor_arguments_cannot_shadow_its_inputs() -> None:
     """A monitor function with an argument named ``timeout`` is refused: that name is the monitor's own input."""
 

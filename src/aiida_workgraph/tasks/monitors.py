@@ -12,8 +12,8 @@ from ..authoring.decorator import task
 
 
 @task.monitor
-def monitor_time(time: str) -> bool:
-    """Whether the moment ``time`` (an ISO 8601 string, local time unless it names a zone) has come."""
+def monitor_time(time: _datetime.datetime | str) -> bool:
+    """Whether the moment ``time`` (a ``datetime`` or an ISO 8601 string; local unless it names a zone) has come."""
     moment = _datetime.datetime.fromisoformat(time) if isinstance(time, str) else time
     now = _datetime.datetime.now(moment.tzinfo) if moment.tzinfo else _datetime.datetime.now()
     return now >= moment
