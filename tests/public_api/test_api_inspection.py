@@ -132,6 +132,18 @@ def test_parent_workgraphs(finished_graph: WorkGraph) -> None:
     assert get_parent_workgraphs(task_process.pk) == [[task_process.process_label, task_process.pk]]
 
 
+def test_parent_workgraphs_lists_every_caller() -> None:
+    """Every workflow above a process, innermost first, up to the top-level one (upstream's test_utils chain)."""
+    from aiida.common.links import LinkType
+
+    top, middle, bottom = orm.WorkflowNode(), orm.WorkflowNode(), orm.WorkflowNode()
+    bottom.base.links.add_incoming(middle, link_type=LinkType.CALL_WORK, link_label='call')
+    middle.base.links.add_incoming(top, link_type=LinkType.CALL_WORK, link_label='call')
+    for node in (top, middle, bottom):
+        node.store()
+    assert get_parent_workgraphs(bottom.pk) == [[None, bottom.pk], [None, middle.pk], [None, top.pk]]
+
+
 def test_get_or_create_code(aiida_localhost: orm.Computer) -> None:
     """``get_or_create_code`` creates the code once, then returns the same one."""
     # A label no other test uses: a shell job test may have made `bash@localhost` from the `bash` on PATH already.

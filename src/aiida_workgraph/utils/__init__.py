@@ -55,21 +55,24 @@ def get_process_summary(node: orm.ProcessNode | int, data: list[str] | tuple[str
 
 
 def get_parent_workgraphs(pk: int) -> list[list[Any]]:
-    """Return ``[[process_label, pk], ...]`` for a process and the WorkGraphs it is nested in, outermost first.
+    """Return ``[[process_label, pk], ...]`` for a process and every workflow above it, innermost first (as upstream).
 
-    The process itself is the last item. A WorkGraph is listed as a parent when it runs inside another WorkGraph
-    (a sub-graph); the top-level WorkGraph that launched a task is not, so for a task of a top-level graph the list
-    holds the task's process only.
+    The list starts with the process itself and follows its incoming ``CALL_WORK`` links up to the top-level workflow:
+    for a sub-graph, its WorkGraph and every WorkGraph it is nested in. A process called by a ``CALL_CALC`` link (a
+    task's calculation) has only itself in the list.
+
+    :raises TypeError: if ``pk`` is not a process.
     """
-    from ..orm.workgraph_node import WorkGraphNode
+    from aiida.common.links import LinkType
 
     node = _process_node(pk)
     chain = [[node.process_label, node.pk]]
-    caller = node.caller
-    while isinstance(caller, WorkGraphNode) and isinstance(caller.caller, WorkGraphNode):
-        chain.insert(0, [caller.process_label, caller.pk])
-        caller = caller.caller
-    return chain
+    while True:
+        callers = node.base.links.get_incoming(link_type=LinkType.CALL_WORK).all()
+        if not callers:
+            return chain
+        node = callers[0].node
+        chain.append([node.process_label, node.pk])
 
 
 def get_processes_latest(
