@@ -207,3 +207,31 @@ def test_upstream_made_graphs_are_drawn_with_their_states(gui_client: Any, upstr
                 assert orm.load_node(info['pk']).uuid in node.base.attributes.get('task_processes')[name], label
         response = gui_client.get(f'/api/process-logs/{node.pk}')
         assert response.status_code == 200, (label, response.text)
+
+
+def test_polling_a_big_graph_reads_its_structure_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1000 tasks: the structure is read on the first poll only; each poll is the task records and one query."""
+    import time
+
+    from gui.gui_graph import increment
+
+    from aiida_workgraph import WorkGraph
+    from aiida_workgraph.orm.workgraph_node import WorkGraphNode
+
+    with WorkGraph('gui_big') as wg:
+        for index in range(1000):
+            increment(n=index)
+    wg.save()
+    reads = []
+    real = WorkGraphNode.get_structure
+    monkeypatch.setattr(WorkGraphNode, 'get_structure', lambda node: reads.append(node.pk) or real(node))
+
+    node = orm.load_node(wg.pk)
+    assert len(node.workgraph_data_short['nodes']) == 1000
+    start = time.perf_counter()
+    for _ in range(5):
+        states = get_processes_latest(wg.pk)
+    per_poll = (time.perf_counter() - start) / 5
+    assert len(states) == 1003  # the tasks and graph_inputs/graph_outputs/graph_ctx
+    assert reads == [wg.pk]
+    assert per_poll < 1.0, f'a poll of 1000 tasks took {per_poll:.2f} s'
