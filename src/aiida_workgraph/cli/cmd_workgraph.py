@@ -50,7 +50,7 @@ def task_list(process) -> None:
     states, processes = records[TASK_STATE], records[TASK_PROCESS]
     graph_level = 'FINISHED' if process.is_finished else 'PLANNED'
     rows = [
-        [name, processes.get(name, ''), graph_level if name in GRAPH_LEVEL_TASKS else states.get(name, 'PLANNED')]
+        [name, processes.get(name), graph_level if name in GRAPH_LEVEL_TASKS else states.get(name, 'PLANNED')]
         for name in structure['tasks']
     ]
     state = process.process_state.value.upper() if process.process_state else 'CREATED'
