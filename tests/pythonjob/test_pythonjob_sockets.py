@@ -53,3 +53,21 @@ def test_to_dict_should_serialize_converts_the_function_inputs() -> None:
     assert serialized['data'].get_list() == [1, 2, 3]
     assert isinstance(serialized['dim'], orm.Int)
     assert serialized['computer'] == 'localhost'
+
+
+def test_pythonjob_var_kwargs_reach_the_function_spread(localhost: orm.Computer) -> None:
+    """The items of a PythonJob function's ``**kwargs`` namespace are keyword arguments of their own: the job's
+    ``function_inputs`` hold ``m`` and ``n``, and the function sums them."""
+
+    @task.pythonjob()
+    def add(x, y=1, **kwargs):
+        return x + y + sum(kwargs.values())
+
+    wg = WorkGraph('pythonjob_kwargs')
+    wg.add_task(add, name='add1')
+    wg.run(inputs={'add1': {'x': 1, 'y': 2, 'kwargs': {'m': 2, 'n': 3}}})
+
+    job = wg.tasks.add1.process
+    assert job.is_finished_ok, job.exit_message
+    assert wg.tasks.add1.outputs.result.value.value == 8
+    assert set(job.inputs.function_inputs) == {'x', 'y', 'm', 'n'}

@@ -140,9 +140,18 @@ def pythonjob_inputs(name: str, func: Any, spec_inputs: SocketSpec, spec_outputs
         or function_data(func, bool(inputs.get('register_pickle_by_value'))),
         'function_inputs': {
             **(given.get('function_inputs') or {}),
-            **{key: value for key, value in inputs.items() if key not in JOB_INPUTS},
+            **_spread_var_kwargs(spec_inputs, {key: value for key, value in inputs.items() if key not in JOB_INPUTS}),
         },
         'code': job_code(inputs),
         'metadata': metadata,
         'process_label': given.get('process_label') or f'PythonJob<{name}>',
     }
+
+
+def _spread_var_kwargs(spec_inputs: SocketSpec, function_inputs: dict[str, Any]) -> dict[str, Any]:
+    """The function's inputs with its ``**kwargs`` namespace spread: each item is a keyword argument of its own."""
+    spread = dict(function_inputs)
+    for name, field in spec_inputs.fields.items():
+        if field.meta.call_role == 'var_kwargs':
+            spread.update(spread.pop(name, None) or {})
+    return spread
