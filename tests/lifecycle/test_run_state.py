@@ -132,3 +132,19 @@ def test_task_list_in_upstream_layout() -> None:
     rows = {line.split()[0]: line.split()[1:] for line in lines[6:-1]}
     assert rows['add1'] == [str(wg.tasks['add1'].process.pk), 'FINISHED']
     assert rows['graph_inputs'] == ['FINISHED']
+
+
+def test_to_dict_has_upstream_top_level_keys() -> None:
+    """``wg.to_dict()`` has upstream 0.9.0's top-level keys (``connectivity`` aside); ``process`` is the UUID of the
+    graph's process once it ran, and the dict still rebuilds the graph."""
+    wg = two_adds('to_dict_keys')
+    data = wg.to_dict()
+    for key in ('restart_process', 'max_iteration', 'max_number_jobs', 'error_handlers', 'process'):
+        assert key in data
+    assert data['process'] is None
+    assert data['max_number_jobs'] == wg.max_number_jobs
+    rebuilt = WorkGraph.from_dict(data)
+    assert [task.name for task in rebuilt.tasks] == [task.name for task in wg.tasks]
+    wg.run()
+    assert wg.to_dict()['process'] == wg.process.uuid
+    assert 'process' not in wg.process.get_structure()

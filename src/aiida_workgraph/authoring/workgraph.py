@@ -190,6 +190,20 @@ class WorkGraph(Graph):
                     copies[link.to_task.name].inputs[link.to_socket._scoped_name],
                 )
 
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The graph's dict (node-graph's: tasks, links, spec, ...) with upstream 0.9.0's other top-level keys:
+        ``restart_process`` (the pk of the process a restart reuses, or ``None``), ``max_iteration``,
+        ``max_number_jobs``, ``error_handlers`` and ``process`` (the UUID of the graph's process, or ``None``)."""
+        data = super().to_dict(*args, **kwargs)
+        data.update(
+            restart_process=getattr(self, '_restart_from', None),
+            max_iteration=DEFAULT_MAX_NUMBER_JOBS,
+            max_number_jobs=self.max_number_jobs,
+            error_handlers=self.error_handlers,
+            process=self.process.uuid if self.process is not None else None,
+        )
+        return data
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkGraph:
         """Rebuild a graph from its dict (:meth:`to_dict`), the tasks inside zones put back into their zones."""
@@ -228,7 +242,7 @@ class WorkGraph(Graph):
         """
         from ..engine.input_layout import split_values
 
-        structure = self.to_dict()
+        structure = Graph.to_dict(self)  # the graph itself, without the summary keys of :meth:`to_dict`
         if getattr(self, '_restart_from', None) is not None:
             structure['restart_from'] = self._restart_from
         structure['max_number_jobs'] = self.max_number_jobs
