@@ -390,6 +390,9 @@ PROCESSES_PER_GRAPH = 11
 class DaemonResults:
     """The cases of ``bench_daemon.py`` read from one or more results files, keyed by ``(setup, impl, n)``.
 
+    A case of a later file replaces the case of the same key of an earlier file (a case run again, or run with a
+    larger budget in a session of its own).
+
     ``setup`` is the part of the group before `` | ``: stack and number of workers (``daemon: SQLite + ZeroMQ, 1
     worker``); ``impl`` the part after it.
     """
@@ -398,15 +401,22 @@ class DaemonResults:
         self.files = files
         self.cases: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.missing: dict[tuple[str, str, int], dict[str, Any]] = {}
-        for data in files:
+        for data in files:  # a later file's case replaces an earlier file's case of the same key
+            measured: dict[tuple[str, str, int], dict[str, Any]] = {}
             for bench in data.get('benchmarks', []):
                 if bench['group'].startswith('daemon: ') and ' | ' in bench['group']:
                     setup, impl = bench['group'].rsplit(' | ', 1)
-                    self.cases[(setup, impl, int(bench['extra_info']['n']))] = bench
+                    measured[(setup, impl, int(bench['extra_info']['n']))] = bench
+            unmeasured = {}
             for record in data.get('not_measured', []):
                 if record['group'].startswith('daemon: ') and ' | ' in record['group']:
                     setup, impl = record['group'].rsplit(' | ', 1)
-                    self.missing[(setup, impl, int(record['n']))] = record
+                    unmeasured[(setup, impl, int(record['n']))] = record
+            for key in {*measured, *unmeasured}:
+                self.cases.pop(key, None)
+                self.missing.pop(key, None)
+            self.cases.update(measured)
+            self.missing.update(unmeasured)
 
     def setups(self) -> list[str]:
         """The setups (stack, workers) in a stable order: production stack first, then by number of workers."""
