@@ -49,6 +49,8 @@ RESTART_AFTER = 6.0
 """Seconds after the submission at which the ``restart`` case stops the daemon."""
 GRAPHS_TIMEOUT = 300
 """Bound of the wait until every graph ended."""
+STOP_TIMEOUT = 60
+"""Seconds ``verdi daemon stop`` may wait for the workers to stop."""
 STUCK_STATES = ('created', 'running', 'waiting')
 
 
@@ -139,7 +141,9 @@ def kill_workers(client: Any, pks: list[int], faults: list[dict[str, Any]]) -> N
 def restart_daemon(name: str, profile_uuid: str, faults: list[dict[str, Any]]) -> None:
     """Stop the daemon gracefully after :data:`RESTART_AFTER` s and start it again with two workers."""
     time.sleep(RESTART_AFTER)
-    stack.verdi('-p', name, 'daemon', 'stop', timeout=stack.COMMAND_TIMEOUT)
+    # A graceful stop waits for each worker to reach the end of its current step; circus' default 2 s is too short
+    # on a loaded 2-core machine.
+    stack.verdi('-p', name, 'daemon', 'stop', '--timeout', str(STOP_TIMEOUT), timeout=STOP_TIMEOUT + 30)
     faults.append({'at': round(time.monotonic() - stack.START, 1), 'stop': True})
     stack.log('daemon stopped')
     stack.verdi('-p', name, 'daemon', 'start', str(stack.NUMBER_OF_WORKERS))
