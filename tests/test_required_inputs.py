@@ -28,5 +28,6 @@ def test_missing_required_inputs_are_listed(launch: str) -> None:
     assert count_nodes() == before
     assert wg.process is None
     assert str(raised.value) == (
-        f'WorkGraph<missing_{launch}>: required inputs have neither a value nor a link: tasks.first.x, tasks.calc.y'
+        f'Missing required inputs: tasks.first.x, tasks.calc.y. WorkGraph<missing_{launch}>: these required inputs '
+        'have neither a value nor a link; give each a value or link a socket to it'
     )

@@ -143,7 +143,8 @@ def test_load_after_failure_restores_failed_and_skipped_states() -> None:
 
 
 def test_running_a_graph_that_has_a_process_raises() -> None:
-    """A graph that already has a process (run, saved or loaded) cannot be run or saved again."""
+    """A graph that already has a process (run, saved or loaded) cannot be run or saved again (a saved one is told to
+    submit)."""
     wg = WorkGraph('twice')
     wg.add_task(add, name='add1', x=1, y=2)
     wg.run()
@@ -157,7 +158,7 @@ def test_running_a_graph_that_has_a_process_raises() -> None:
     saved = WorkGraph('saved')
     saved.add_task(add, name='add1', x=1, y=2)
     saved.save()
-    with pytest.raises(ValueError, match='already has a process'):
+    with pytest.raises(ValueError, match=rf'^Process {saved.pk} has already been created\. Please use the submit\(\)'):
         saved.run()
 
     loaded = WorkGraph.load(first_pk)

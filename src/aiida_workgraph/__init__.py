@@ -4,11 +4,11 @@ A drop-in replacement for upstream aiida-workgraph 0.9: same import name, public
 """
 
 from node_graph.collection import group
-from node_graph.manager import get_current_graph
 
 from . import socket_spec
 from . import socket_spec as spec
 from . import task as _task_module  # the module `aiida_workgraph.task`, loaded before the name `task` is bound below
+from .authoring.current_graph import get_current_graph
 from .authoring.decorator import task
 from .authoring.shelljob import shelljob
 from .authoring.workgraph import WorkGraph

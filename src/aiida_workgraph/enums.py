@@ -13,21 +13,30 @@ class TaskState(str, Enum):
     """The state of one task instance in a running WorkGraph.
 
     ``SKIPPED`` means a task it depends on failed (or was killed); ``NOT_TAKEN`` means the task sits in a branch or
-    loop body that the control flow did not enter, which is not a failure.
+    loop body that the control flow did not enter, which is not a failure. ``CREATED`` (its process exists but has
+    not started) and ``MAPPED`` (a task of a ``Map`` zone, copied per item) are upstream aiida-workgraph's members,
+    accepted wherever a state is read.
     """
 
     PLANNED = 'PLANNED'
     READY = 'READY'
+    CREATED = 'CREATED'
     RUNNING = 'RUNNING'
     FINISHED = 'FINISHED'
     FAILED = 'FAILED'
     SKIPPED = 'SKIPPED'
+    MAPPED = 'MAPPED'
     NOT_TAKEN = 'NOT_TAKEN'
     KILLED = 'KILLED'
     PAUSED = 'PAUSED'
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether a task instance in this state stays in it on its own (it is in :data:`TERMINAL_TASK_STATES`)."""
+        return self in TERMINAL_TASK_STATES
 
 
 class TaskAction(str, Enum):

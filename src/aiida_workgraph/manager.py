@@ -4,8 +4,9 @@
 context managers are importable from here too, as in upstream.
 """
 
-from node_graph.manager import CurrentGraphManager, active_graph, get_current_graph, set_current_graph
+from node_graph.manager import CurrentGraphManager, active_graph, set_current_graph
 
+from .authoring.current_graph import get_current_graph
 from .authoring.zones import If, Map, While, Zone
 
 __all__ = [

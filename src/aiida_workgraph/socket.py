@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from aiida import orm
 from node_graph.property import TaskProperty
 from node_graph.socket import BaseSocket as BaseTaskSocket
 from node_graph.socket import TaggedValue
@@ -55,11 +56,23 @@ class TaskSocket(BaseTaskSocketLeaf):
 
         :raises TypeError: if an input's property refuses the value.
         """
-        is_output = self._metadata.socket_type.upper() == 'OUTPUT'
+        is_output = (self._metadata.socket_type or '').upper() == 'OUTPUT'
         if is_output and self.property is not None and not isinstance(value, (BaseTaskSocket, TaggedValue)):
             self.property._value = value
             return
         super()._set_socket_value(value, value_source=value_source)
+
+    def get_node_value(self) -> Any:
+        """The socket's value as a Python value: an AiiDA base-type node (``Int``, ``Float``, ``Str``, ``Bool``,
+        ``List``, ``Dict``...) gives its ``value``; any other value (``None``, a plain value, another data node) is
+        returned as it is."""
+        value = self.value
+        return value.value if isinstance(value, (orm.BaseType, orm.List, orm.Dict)) else value
+
+    @property
+    def node_value(self) -> Any:
+        """The same as :meth:`get_node_value`."""
+        return self.get_node_value()
 
     def add_property(self, identifier: str, name: str | None = None, **kwargs: Any) -> None:
         """Attach the property registered under ``identifier``.

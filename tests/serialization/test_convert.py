@@ -38,7 +38,7 @@ def test_error_message_lists_every_problem_one_line_each() -> None:
     error = WorkGraphSerializationError(problems, 'WorkGraph<demo>')
     assert error.problems == problems
     assert str(error).splitlines() == [
-        'WorkGraph<demo>: 2 values cannot be kept; nothing was stored:',
+        'Cannot serialize the provided objects: WorkGraph<demo>: 2 values cannot be kept; nothing was stored:',
         '  - tasks.add1.x (builtins.set): sets have no serializer. Fix: pass a sorted list instead',
         '  - ctx.params.k (_thread.lock): a lock is runtime state. Fix: create the lock inside the task',
     ]

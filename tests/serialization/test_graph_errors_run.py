@@ -45,7 +45,7 @@ def test_run_refuses_bad_value_before_storing(
     with refused_before_storing() as info:
         wg.run(inputs=inputs)
     message = str(info.value)
-    assert message.splitlines()[0] == f'WorkGraph<{wg.name}>: 1 value cannot be kept; nothing was stored:'
+    assert message.splitlines()[0] == f'Cannot serialize the provided object: WorkGraph<{wg.name}>: 1 value cannot be kept; nothing was stored:'
     line = problem_line(message, f'{path}{expected.subpath}')
     assert line.startswith(f'  - {path}{expected.subpath} ({expected.type_name}): ')
     assert expected.reason in line
@@ -97,7 +97,7 @@ def test_nested_graph_input_and_ctx_paths(refused_before_storing: Callable[..., 
         wg.run(inputs={'params': {'k': threading.Lock(), 'ok': 1}, 'settings': {'k': threading.Lock(), 'ok': 1}})
     lines = str(info.value).splitlines()
     assert lines == [
-        'WorkGraph<nested>: 3 values cannot be kept; nothing was stored:',
+        'Cannot serialize the provided objects: WorkGraph<nested>: 3 values cannot be kept; nothing was stored:',
         '  - graph_inputs.params.k (_thread.lock): a lock is runtime state and cannot be stored. '
         'Fix: create the lock inside the task',
         '  - graph_inputs.settings.k (_thread.lock): a lock is runtime state and cannot be stored. '

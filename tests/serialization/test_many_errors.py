@@ -39,7 +39,7 @@ def big_bad_graph() -> WorkGraph:
 
 
 BIG_GRAPH_LINES = [
-    'WorkGraph<big>: 3 values cannot be kept; nothing was stored:',
+    'Cannot serialize the provided objects: WorkGraph<big>: 3 values cannot be kept; nothing was stored:',
     '  - graph_inputs.structure (_thread.lock): a lock is runtime state and cannot be stored. '
     'Fix: create the lock inside the task',
     '  - ctx.cache.k (builtins.generator): a generator holds live execution state and cannot be stored. '
@@ -91,7 +91,7 @@ def test_bad_values_in_every_place_are_reported_together(
     with refused_before_storing() as info:
         wg.run(inputs={'params': {'k': {1: 'one'}}})
     assert str(info.value).splitlines() == [
-        'WorkGraph<everywhere>: 6 values cannot be kept; nothing was stored:',
+        'Cannot serialize the provided objects: WorkGraph<everywhere>: 6 values cannot be kept; nothing was stored:',
         '  - graph_inputs.params.k (builtins.dict): dict key 1 is a int, but JSON needs string keys. '
         'Fix: use string keys',
         '  - ctx.params.k (builtins.tuple): tuples have no serializer. Fix: pass a list instead',

@@ -155,10 +155,10 @@ def test_check_shape_names_every_problem(values: dict, string_keys: bool, expect
     with pytest.raises(WorkGraphSerializationError) as info:
         check_shape(values, 'ctx', 'shapes', string_keys=string_keys)
     lines = str(info.value).splitlines()
-    assert lines[
-        0
-    ] == f'WorkGraph<shapes>: {len(expected)} value{"s" if len(expected) > 1 else ""} cannot be kept; ' + (
-        'nothing was stored:'
+    plural = 's' if len(expected) > 1 else ''
+    assert lines[0] == (
+        f'Cannot serialize the provided object{plural}: WorkGraph<shapes>: {len(expected)} value{plural} cannot be '
+        'kept; nothing was stored:'
     )
     for line, start in zip(lines[1:], expected, strict=True):
         assert line.startswith(f'  - {start}'), line

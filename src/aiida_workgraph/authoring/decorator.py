@@ -14,15 +14,23 @@ from node_graph.utils.function import is_function_like, prepare_function_inputs
 from ..engine.error_handlers import normalize_task_handlers
 from ..socket_spec import check_function_input_names, validate_socket_data
 from ..tasks.kinds import PythonJobKind, get_kind, infer_kind
+from .current_graph import get_current_graph
 from .task import Task
 from .task_classes import KIND_TASK_CLASSES, AiiDAProcessTask
+from .task_names import check_task_name
 
 
 class WorkGraphTaskHandle(TaskHandle):
     """The handle returned by the ``task`` decorators: calling it inside a graph adds a task and returns its outputs.
 
     ``metadata={'call_link_label': name}`` in a call names the task (and, for AiiDA processes, the CALL link).
+    Outside ``with WorkGraph():`` the task goes to the current graph, a new ``WorkGraph`` if there is none
+    (:func:`~aiida_workgraph.authoring.current_graph.get_current_graph`).
     """
+
+    def __init__(self, spec: TaskSpec) -> None:
+        super().__init__(spec)
+        self._get_current_graph = get_current_graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Add a task to the graph being built, with these inputs, and return its outputs.
@@ -45,6 +53,7 @@ class WorkGraphTaskHandle(TaskHandle):
             return super().__call__(*args, **kwargs)
         if 'metadata' not in self._spec.inputs.fields:
             kwargs = {key: value for key, value in kwargs.items() if key != 'metadata'}
+        check_task_name(name, 'call_link_label')
         graph = self._get_current_graph()
         task = graph.add_task(self._spec, name=name)
         zone = getattr(graph, '_active_zone', None)

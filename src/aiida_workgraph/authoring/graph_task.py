@@ -34,6 +34,15 @@ class GraphTaskHandle(WorkGraphTaskHandle):
         """Build the graph for these inputs, run it in this interpreter and return its outputs."""
         return self.build(*args, **kwargs).run()
 
+    def run_get_graph(self, /, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        """Build the graph for these inputs, run it in this interpreter and return its outputs and the ``WorkGraph``
+        (whose ``process``, task states and outputs are then those of the run).
+
+        :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
+        """
+        graph = self.build(*args, **kwargs)
+        return graph.run(), graph
+
     def submit(self, /, *args: Any, wait: bool = False, timeout: int = 600, **kwargs: Any) -> Any:
         """Build the graph for these inputs, submit it to the daemon and return the ``WorkGraph`` (as upstream does;
         its ``process`` is the process node).
@@ -135,6 +144,31 @@ class SubGraphTask(Task):
         data = super().to_dict(*args, **kwargs)
         data['inputs'] = {**(data.get('inputs') or {}), **self.subgraph_values}
         return data
+
+    @property
+    def subgraph(self) -> Any:
+        """The sub-graph this task runs, rebuilt as a ``WorkGraph`` from the task's structure and the values set
+        inside it. It is a copy to look at: changing it does not change the task."""
+        from ..engine.input_layout import merge_values
+        from .workgraph import WorkGraph
+
+        structure = copy.deepcopy(self.spec.executor.graph_data)
+        values = {
+            'graph_inputs': self.inputs._value or {},
+            'tasks': self.subgraph_values.get(SUBGRAPH_TASKS) or {},
+            'workgraph_data': {'ctx': self.subgraph_values.get(SUBGRAPH_CTX) or {}},
+        }
+        return WorkGraph.from_dict(merge_values(structure, values))
+
+    @property
+    def tasks(self) -> Any:
+        """The tasks of the sub-graph (a copy, see :attr:`subgraph`)."""
+        return self.subgraph.tasks
+
+    @property
+    def links(self) -> Any:
+        """The links of the sub-graph (a copy, see :attr:`subgraph`)."""
+        return self.subgraph.links
 
     def _take_subgraph_values(self, inputs: dict[str, Any]) -> dict[str, Any]:
         inputs = dict(inputs or {})

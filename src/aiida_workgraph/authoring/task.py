@@ -16,6 +16,7 @@ from node_graph.task_spec import BaseHandle, TaskSpec
 
 from ..registry import registry_hub
 from ..socket_spec import WorkGraphSocketSpecAPI
+from .waiting_on import WaitingOn
 
 
 class Task(NodeGraphTask):
@@ -46,6 +47,12 @@ class Task(NodeGraphTask):
     def pk(self) -> int | None:
         """The pk of the process node that ran this task, if any."""
         return self.process.pk if self.process is not None else None
+
+    @property
+    def waiting_on(self) -> WaitingOn:
+        """The tasks this one waits for without taking a value from them: a live view of its ``_wait`` links
+        (``task.waiting_on.add('add1')`` is ``add1 >> task``; ``remove``, ``clear``, ``len``, ``in``)."""
+        return WaitingOn(self)
 
     @property
     def node(self) -> orm.ProcessNode | None:

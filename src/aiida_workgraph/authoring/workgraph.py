@@ -8,7 +8,7 @@ from typing import Any
 
 from aiida import orm
 from aiida.common.exceptions import ValidationError
-from aiida.common.links import LinkType, validate_link_label
+from aiida.common.links import LinkType
 from aiida.engine import ProcessBuilder, ProcessState
 from node_graph.config import BUILTIN_TASKS
 from node_graph.graph import Graph
@@ -24,6 +24,7 @@ from .decorator import build_handle
 from .inspection import graph_provenance, graph_repr, graph_summary
 from .shelljob import shelljob, shelljob_task
 from .task import Task, resolve_task_identifier
+from .task_names import check_task_name
 
 TASK_ENTRY_POINT_GROUP = 'aiida_workgraph.task'
 #: The default of ``WorkGraph.max_number_jobs``, as upstream's.
@@ -75,6 +76,8 @@ class WorkGraph(Graph):
 
         super().__init__(name=name, inputs=inputs, outputs=outputs, **kwargs)
         self.process: orm.ProcessNode | None = None
+        #: Whether :attr:`process` was made by :meth:`save` and not handed to the daemon yet.
+        self._saved = False
         self._restart_from: int | None = None
         self._max_number_jobs = DEFAULT_MAX_NUMBER_JOBS
         self.error_handlers: dict[str, Any] = {
@@ -126,10 +129,11 @@ class WorkGraph(Graph):
         if not isinstance(identifier, (str, TaskSpec, BaseHandle)):
             identifier = build_handle(identifier)
         if name is not None:
-            self._validate_task_name(name)
+            check_task_name(name, 'name')
         spec = identifier._spec if isinstance(identifier, BaseHandle) else identifier
         task = super().add_task(spec, name=name)
-        self._validate_task_name(task.name)
+        if name is None:
+            check_task_name(task.name, 'derived')
         check_shape(_dicts(inputs), f'tasks.{task.name}', self.name)
         task.set_inputs(inputs)
         return task
@@ -180,7 +184,7 @@ class WorkGraph(Graph):
             name = f'{prefix}{task.name}'
             if name in self.tasks._get_keys():
                 raise ValueError(f'cannot extend {self.name!r}: it has a task named {name!r} already')
-            self._validate_task_name(name)
+            check_task_name(name, 'name')
             copies[task.name] = task.copy(name=name, graph=self)
             self.tasks._append(copies[task.name])
         for link in other.links:
@@ -222,15 +226,6 @@ class WorkGraph(Graph):
         restore_zone_members(graph, zones)
         return graph
 
-    @staticmethod
-    def _validate_task_name(name: str) -> None:
-        if name in BUILTIN_TASKS:
-            return
-        try:
-            validate_link_label(name)
-        except ValueError as exception:
-            raise ValueError(f'task name {name!r} is not a valid AiiDA link label: {exception}') from exception
-
     # endregion
 
     # region launching
@@ -250,6 +245,23 @@ class WorkGraph(Graph):
             structure['error_handlers'] = self._checked_error_handlers()
         return split_values(structure, launch, metadata)
 
+    def to_engine_inputs(self, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the inputs to create a ``WorkGraphEngine`` with (upstream's name), e.g. through its builder:
+        ``WorkGraphEngine.get_builder()._update(wg.to_engine_inputs())`` then ``aiida.engine.run_get_node(builder)``.
+
+        They are the raw inputs of :meth:`prepare_inputs` for a run in this interpreter: ``tasks`` (the values set on
+        each task, ``metadata`` included), ``graph_inputs``, ``workgraph_data`` (the structure and ``ctx``) and
+        ``metadata``. Nothing is converted or stored yet: the engine walks them when it is created.
+        """
+        return self.prepare_inputs('run', metadata)
+
+    def build_connectivity(self) -> dict[str, dict[str, Any]]:
+        """Return which tasks feed which (:func:`~aiida_workgraph.authoring.connectivity.build_connectivity`):
+        ``input_node``, ``output_node``, ``child_node`` and, per task, ``zone`` (``children``, ``input_tasks``)."""
+        from .connectivity import build_connectivity
+
+        return build_connectivity(self)
+
     def _checked_error_handlers(self) -> dict[str, Any]:
         """The graph's error handlers, after checking that the tasks they name exist.
 
@@ -267,9 +279,14 @@ class WorkGraph(Graph):
         from ..engine.workgraph_engine import WorkGraphEngine
 
         if self.process is not None:
-            raise ValueError(
-                f'this WorkGraph already has a process <{self.process.pk}>; build a new WorkGraph (or use `copy()`)'
-            )
+            pk = self.process.pk
+            if launch == 'run' and self._saved:
+                raise ValueError(
+                    f'Process {pk} has already been created. Please use the submit() method. This WorkGraph was '
+                    f'saved: submit() hands its process <{pk}> to the daemon; to run the graph here instead, build a '
+                    'new WorkGraph (or use `copy()`)'
+                )
+            raise ValueError(f'this WorkGraph already has a process <{pk}>; build a new WorkGraph (or use `copy()`)')
         if inputs:
             check_shape(_dicts(inputs), 'graph_inputs', self.name)
             self.set_inputs(inputs)
@@ -317,13 +334,24 @@ class WorkGraph(Graph):
     ) -> orm.ProcessNode:
         """Submit the graph to the daemon and return its process node; with ``wait=True``, wait until it ends.
 
+        A graph that this object saved (:meth:`save`) and did not submit yet has its saved process handed to the daemon.
+
         :raises WorkGraphSerializationError: if a value cannot be kept; nothing is stored.
+        :raises ValueError: if the graph already has a process that it did not just save, or if ``inputs`` or
+            ``metadata`` are given for a saved process (its inputs are stored already).
         :raises TimeoutError: if ``wait`` and the process does not end within ``timeout`` seconds.
         """
         from aiida.engine import submit
 
-        engine = self._create_engine('submit', inputs, metadata)
-        self.process = submit(engine)
+        if self._saved and self.process is not None:
+            if inputs or metadata:
+                raise ValueError(
+                    f'WorkGraph<{self.process.pk}> was saved with its inputs; submit() it without inputs or metadata'
+                )
+            self.continue_process()
+            self._saved = False
+        else:
+            self.process = submit(self._create_engine('submit', inputs, metadata))
         if wait:
             self.wait(timeout=timeout, interval=interval)
         return self.process
@@ -341,6 +369,7 @@ class WorkGraph(Graph):
         engine = self._create_engine('submit', None, metadata, runner)
         engine.close()
         self.process = engine.node
+        self._saved = True
         return self.process
 
     def continue_process(self) -> None:
@@ -460,7 +489,10 @@ class WorkGraph(Graph):
 
         node = pk if isinstance(pk, orm.ProcessNode) else orm.load_node(pk)
         if not isinstance(node, WorkGraphNode):
-            raise ValueError(f'node <{node.pk}> is a {type(node).__name__}, not a WorkGraph process')
+            raise ValueError(
+                f'Process {node.pk} is not a WorkGraph: node <{node.pk}> is a {type(node).__name__}, not a WorkGraph '
+                'process'
+            )
         structure = read_structure(node)
         inputs = node.base.links.get_incoming(link_type=LinkType.INPUT_WORK).nested()
         graph = cls.from_dict(merge_values(structure, inputs))

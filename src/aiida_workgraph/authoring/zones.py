@@ -226,16 +226,21 @@ def While(condition: Any, max_iterations: int = DEFAULT_MAX_ITERATIONS) -> Any: 
     return _zone(WhileTask, conditions=condition, max_iterations=max_iterations)
 
 
-def Map(source: Any) -> Any:  # noqa: N802 - upstream's name
+def Map(source: Any = None, *, source_socket: Any = None) -> Any:  # noqa: N802 - upstream's name
     """A map: its tasks run once per item of ``source`` (a dict, or a socket holding one).
+
+    ``source_socket=`` (upstream's keyword) is the same as ``source``.
 
     Inside the ``with`` block, ``map_zone.key`` and ``map_zone.value`` are the item's key and value; after the tasks,
     ``map_zone.gather({'name': socket})`` collects ``socket`` of every item into ``map_zone.outputs.name`` (a
     ``{key: value}`` namespace). Keys name the task instances (``<key>_<task>``): letters, digits and underscores.
 
     :raises RuntimeError: if no WorkGraph is current.
+    :raises TypeError: if neither or both of ``source`` and ``source_socket`` are given.
     """
-    return _zone(MapTask, source=source)
+    if (source is None) == (source_socket is None):
+        raise TypeError('Map() takes the items to map over as `source` (or `source_socket`), exactly once')
+    return _zone(MapTask, source=source if source is not None else source_socket)
 
 
 def restore_zone_members(graph: Any, tasks: dict[str, dict[str, Any]]) -> None:

@@ -9,23 +9,39 @@ between two steps (:func:`apply_task_action`) and answers with what it did to ea
 - ``KILL``: a planned or paused task is KILLED (the tasks that depend on it are skipped); a running task's process
   is killed, and the task is KILLED when it ends.
 - ``RESET``: an ended task (and every ended task that depends on it) is planned again, to run as a new process.
+- ``SKIP``: a planned or paused task is SKIPPED without running (the tasks that depend on it are skipped too).
+
+The engine dispatches an action through :class:`~aiida_workgraph.engine.task_actions.TaskActionManager` (upstream's
+dispatcher), with :class:`EngineTaskStates` as its state manager.
 
 A graph whose only unfinished tasks are paused waits; it does not finish.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from aiida import orm
 
 from ..enums import TERMINAL_TASK_STATES, TaskAction, TaskState
+from .task_actions import TaskActionManager
+
+LOGGER = logging.getLogger(__name__)
 
 #: The RPC intent of a task action (besides plumpy's ``play``, ``pause``, ``kill``, ``status``).
 TASK_ACTION_INTENT = 'workgraph_task_action'
 #: The actions a running graph's tasks accept.
-ACTIONS = ('PAUSE', 'PLAY', 'KILL', 'RESET')
+ACTIONS = ('PAUSE', 'PLAY', 'KILL', 'RESET', 'SKIP')
+#: Each action in words (``its tasks cannot be paused``).
+_PAST = {
+    TaskAction.PAUSE: 'paused',
+    TaskAction.PLAY: 'played',
+    TaskAction.KILL: 'killed',
+    TaskAction.RESET: 'reset',
+    TaskAction.SKIP: 'skipped',
+}
 #: The key of the engine's answer that carries why it refused a request.
 ERROR_KEY = '__error__'
 
@@ -51,15 +67,16 @@ def send_task_action(pk: int, action: TaskAction | str, tasks: list[str], timeou
         raise ValueError(f'unknown task action {action!r}; use one of {", ".join(ACTIONS)}')
     action = TaskAction(str(action).upper())
     node = orm.load_node(pk)
+    if node.is_terminated:  # checked first, as upstream does; its words start the message
+        state = node.process_state.value
+        raise ValueError(
+            f'WorkGraph is {state}. Cannot {action.value.lower()} tasks. WorkGraph<{node.pk}> has ended ({state}): '
+            f'its tasks cannot be {_PAST[action]}; restart() it to run tasks again'
+        )
     if not isinstance(node, WorkGraphNode):
         raise ValueError(f'node <{node.pk}> is a {type(node).__name__}, not a WorkGraph process')
     if not tasks:
         raise ValueError(f'name the tasks of WorkGraph<{node.pk}> to {action.value.lower()}')
-    if node.is_terminated:
-        raise ValueError(
-            f'WorkGraph<{node.pk}> has ended ({node.process_state.value}): its tasks cannot be '
-            f'{action.value.lower()}ed; restart() it to run tasks again'
-        )
     communicator = _communicator()
     message = {INTENT_KEY: TASK_ACTION_INTENT, 'action': action.value, 'tasks': list(tasks)}
     deadline = time.monotonic() + timeout
@@ -112,12 +129,38 @@ def apply_task_action(engine: Any, action: str, tasks: list[str]) -> dict[str, s
     unknown = sorted(set(tasks) - set(engine.instances.instances))
     if unknown:
         return {ERROR_KEY: f'WorkGraph<{engine.node.pk}> has no tasks named {", ".join(unknown)}'}
-    handler = {TaskAction.PAUSE: _pause, TaskAction.PLAY: _play, TaskAction.KILL: _kill, TaskAction.RESET: _reset}
-    done = {name: handler[action](engine, name) for name in tasks}
-    engine.report(f'{action.value} {", ".join(f"{name}: {what}" for name, what in done.items())}')
+    states = EngineTaskStates(engine)
+    TaskActionManager(states, LOGGER, engine).apply_task_actions({'action': action, 'tasks': tasks})
     engine._write_records()
     engine._wake()
-    return done
+    return states.outcomes
+
+
+class EngineTaskStates:
+    """The state manager of a running engine's tasks, as :class:`~aiida_workgraph.engine.task_actions.
+    TaskActionManager` drives it; ``outcomes`` records what was done to each task (the answer to the client)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.outcomes: dict[str, str] = {}
+
+    def reset_task(self, name: str) -> None:
+        """Plan the ended task ``name`` again, with every ended task that depends on it."""
+        self.outcomes[name] = _reset(self.engine, name)
+
+    def set_task_runtime_info(self, name: str, key: str, value: Any) -> None:
+        """Apply ``value`` to the task ``name``: ``key='action'`` with PAUSE, PLAY or KILL, or ``key='state'`` with
+        SKIPPED (skip it before it runs).
+
+        :raises ValueError: for any other key or value.
+        """
+        handlers = {TaskAction.PAUSE: _pause, TaskAction.PLAY: _play, TaskAction.KILL: _kill}
+        if key == 'action' and value in handlers:
+            self.outcomes[name] = handlers[value](self.engine, name)
+        elif key == 'state' and value == TaskState.SKIPPED:
+            self.outcomes[name] = _skip(self.engine, name)
+        else:
+            raise ValueError(f'cannot set {key!r} of task {name!r} to {value!r}')
 
 
 def _pause(engine: Any, name: str) -> str:
@@ -153,6 +196,14 @@ def _kill(engine: Any, name: str) -> str:
     return f'not killed: it is {record.state}'
 
 
+def _skip(engine: Any, name: str) -> str:
+    record = engine.graph_state.record(name)
+    if record.state in (TaskState.PLANNED, TaskState.PAUSED):
+        engine.graph_state.set_state(name, TaskState.SKIPPED)
+        return 'skipped, with the tasks that depend on it'
+    return f'not skipped: it is {record.state}'
+
+
 def _reset(engine: Any, name: str) -> str:
     state = engine.graph_state
     if state.record(name).state not in TERMINAL_TASK_STATES:
@@ -163,4 +214,4 @@ def _reset(engine: Any, name: str) -> str:
     return 'planned again, with the tasks that depend on it'
 
 
-__all__ = ['TASK_ACTION_INTENT', 'TaskControlError', 'apply_task_action', 'send_task_action']
+__all__ = ['TASK_ACTION_INTENT', 'EngineTaskStates', 'TaskControlError', 'apply_task_action', 'send_task_action']

@@ -26,6 +26,10 @@ class ValueProblem:
         return f'{self.path} ({self.type_name}): {self.reason}. Fix: {self.fix}'
 
 
+#: The start of every :class:`WorkGraphSerializationError` message, as upstream aiida-workgraph's error starts.
+SERIALIZE_PREFIX = 'Cannot serialize the provided object'
+
+
 class WorkGraphSerializationError(ValueError):
     """Raised before anything is stored when one or more values of a WorkGraph cannot be kept.
 
@@ -37,7 +41,9 @@ class WorkGraphSerializationError(ValueError):
         self.problems = list(problems)
         count = len(self.problems)
         noun = 'value' if count == 1 else 'values'
-        lines = [f'{context}: {count} {noun} cannot be kept; nothing was stored:']
+        # Upstream aiida-workgraph's words first ('Cannot serialize the provided object'), then ours.
+        plural = '' if count == 1 else 's'
+        lines = [f'{SERIALIZE_PREFIX}{plural}: {context}: {count} {noun} cannot be kept; nothing was stored:']
         lines.extend(f'  - {problem.format()}' for problem in self.problems)
         super().__init__('\n'.join(lines))
 
