@@ -293,3 +293,15 @@ def test_reports_use_upstreams_words() -> None:
     report = get_workchain_report(wg.process, 'REPORT')
     assert 'tasks ready to run: first,second' in report
     assert re.search(r'Waiting for child processes: third(<\d+>)?', report), report
+
+
+def test_process_node_is_labelled_with_the_graph_name() -> None:
+    """The process node's label is the graph's name, unless ``metadata['label']`` gives one."""
+    wg = WorkGraph('named_graph')
+    wg.add_task(add, name='add1', x=1, y=2)
+    wg.save()
+    assert (wg.process.label, wg.process.process_label) == ('named_graph', 'WorkGraph<named_graph>')
+    other = WorkGraph('other_graph')
+    other.add_task(add, name='add1', x=1, y=2)
+    other.run(metadata={'label': 'mine'})
+    assert other.process.label == 'mine'

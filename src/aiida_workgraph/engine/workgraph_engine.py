@@ -178,6 +178,8 @@ class WorkGraphEngine(Process):
 
     def _setup_db_record(self) -> None:
         super()._setup_db_record()
+        if not self.node.label:  # as upstream: the node is labelled with the graph's name unless metadata says
+            self.node.label = self.structure.get('name') or ''
         content = json.dumps(self.structure, default=repr).encode('utf-8')
         self.node.base.repository.put_object_from_bytes(content, STRUCTURE_FILENAME)
 
