@@ -305,3 +305,21 @@ def test_process_node_is_labelled_with_the_graph_name() -> None:
     other.add_task(add, name='add1', x=1, y=2)
     other.run(metadata={'label': 'mine'})
     assert other.process.label == 'mine'
+
+
+def test_update_from_a_plain_workchain_node() -> None:
+    """``update()`` with a process node that is no WorkGraph's (set by hand) reads its state and graph outputs."""
+    from aiida.common.links import LinkType
+
+    from aiida_workgraph.orm.workgraph import WorkChainNode
+
+    node = WorkChainNode().store()
+    orm.Int(1).store().base.links.add_incoming(node, link_type=LinkType.RETURN, link_label='y')
+    node.set_process_state('finished')
+    node.set_exit_status(0)
+    node.seal()
+    wg = WorkGraph('by_hand', outputs=namespace(y=Any))
+    wg.process = node
+    wg.update()
+    assert wg.state == 'FINISHED'
+    assert wg.outputs.y.value == 1

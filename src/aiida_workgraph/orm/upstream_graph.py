@@ -83,10 +83,15 @@ def read_task_records(node: orm.ProcessNode) -> dict[str, dict[str, Any]]:
 
     For an upstream node (:func:`upstream_task_records`) the graph-level tasks are left out, task processes become
     pks, results are empty (upstream tasks' results are the outputs of their processes) and the errors are read from
-    the processes of failed tasks.
+    the processes of failed tasks. Any other process node (one set as ``wg.process`` by hand) has no task records:
+    each is empty.
     """
+    from .workgraph_node import WorkGraphNode
+
     if is_upstream_node(node):
         return upstream_task_records(node)
+    if not isinstance(node, WorkGraphNode):
+        return {record: {} for record in (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)}
     return {record: node.task_record(record) for record in (TASK_STATE, TASK_PROCESS, TASK_RESULT, TASK_ERROR)}
 
 
