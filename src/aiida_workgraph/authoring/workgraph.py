@@ -653,8 +653,11 @@ def _reached(task: Any, states: set[str] | None) -> bool:
     if task.state in TERMINAL_TASK_STATES or (states is not None and task.state in states):
         return True
     process = getattr(task, 'process', None)
-    return states is not None and process is not None and process.process_state is not None and (
-        process.process_state.value.upper() in states
+    return (
+        states is not None
+        and process is not None
+        and process.process_state is not None
+        and (process.process_state.value.upper() in states)
     )
 
 
