@@ -45,7 +45,10 @@ def test_run_refuses_bad_value_before_storing(
     with refused_before_storing() as info:
         wg.run(inputs=inputs)
     message = str(info.value)
-    assert message.splitlines()[0] == f'Cannot serialize the provided object: WorkGraph<{wg.name}>: 1 value cannot be kept; nothing was stored:'
+    assert (
+        message.splitlines()[0]
+        == f'Cannot serialize the provided object: WorkGraph<{wg.name}>: 1 value cannot be kept; nothing was stored:'
+    )
     line = problem_line(message, f'{path}{expected.subpath}')
     assert line.startswith(f'  - {path}{expected.subpath} ({expected.type_name}): ')
     assert expected.reason in line

@@ -196,7 +196,8 @@ def test_main_values_run_in_process_but_are_refused_for_submit(aiida_profile: An
         entry = report[name]
         for launch in ('submit', 'save'):
             assert entry[launch].splitlines() == [
-                f'Cannot serialize the provided object: WorkGraph<main_{name}>: 1 value cannot be kept; nothing was stored:',
+                f'Cannot serialize the provided object: WorkGraph<main_{name}>: 1 value cannot be kept; '
+                'nothing was stored:',
                 line,
             ]
             assert entry[f'{launch}_stored_nothing'], (name, launch)

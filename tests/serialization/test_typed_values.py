@@ -291,7 +291,11 @@ def test_none_task_input_counts_as_not_set() -> None:
     """``x=None`` on a required input is reported as missing when the graph is created, naming the input."""
     wg = WorkGraph('none_input')
     wg.add_task(describe, name='describe', x=None)
-    with pytest.raises(ValueError, match=r'^Missing required inputs: tasks\.describe\.x\. WorkGraph<none_input>: these required inputs have neither'):
+    with pytest.raises(
+        ValueError,
+        match=r'^Missing required inputs: tasks\.describe\.x\. WorkGraph<none_input>: '
+        r'these required inputs have neither',
+    ):
         wg.run()
     assert wg.process is None
 
