@@ -70,10 +70,20 @@ def database_logging_after_cli() -> Iterator[None]:
 
 @pytest.fixture
 def bash_code(aiida_code_installed: Callable[..., Any]) -> Any:
-    """An ``InstalledCode`` for ``/bin/bash`` on the ``localhost`` computer, as ``ArithmeticAddCalculation`` needs."""
-    return aiida_code_installed(
-        label='bash', default_calc_job_plugin='core.arithmetic.add', filepath_executable='/bin/bash'
-    )
+    """An ``InstalledCode`` for ``/bin/bash`` on the ``localhost`` computer, as ``ArithmeticAddCalculation`` needs.
+
+    Made once per profile, under a label of its own: shell jobs with ``command='bash'`` load ``bash@localhost`` by
+    label, and a second code of that label would make their launch fail with ``MultipleObjectsError``.
+    """
+    from aiida import orm
+    from aiida.common.exceptions import NotExistent
+
+    try:
+        return orm.load_code('bash-add@localhost')
+    except NotExistent:
+        return aiida_code_installed(
+            label='bash-add', default_calc_job_plugin='core.arithmetic.add', filepath_executable='/bin/bash'
+        )
 
 
 @pytest.fixture

@@ -153,10 +153,19 @@ def test_value_that_cannot_be_kept_is_refused_before_storing() -> None:
     assert orm.QueryBuilder().append(WorkGraphNode).count() == before
 
 
-def test_shelljob_needs_a_graph_and_a_command() -> None:
-    """Outside ``with WorkGraph()``, or with a command that is neither a string nor a code, ``shelljob`` raises."""
-    with pytest.raises(RuntimeError, match='call it inside `with WorkGraph'):
+def test_shelljob_outside_a_graph_and_a_bad_command() -> None:
+    """Outside ``with WorkGraph()`` the task goes to the current graph, as any task call (upstream's behaviour); a
+    command that is neither a string nor a code raises."""
+    from aiida_workgraph.manager import get_current_graph, set_current_graph
+
+    set_current_graph(None)
+    try:
         shelljob(command='echo')
+        graph = get_current_graph()
+        assert isinstance(graph, WorkGraph)
+        assert 'ShellJob' in [task.name for task in graph.tasks]
+    finally:
+        set_current_graph(None)
     with WorkGraph('shell_bad_command'), pytest.raises(TypeError, match='must be a string or an AiiDA code'):
         shelljob(command=3)
 

@@ -24,7 +24,8 @@ def shelljob(
     metadata: dict[str, Any] | None = None,
     resolve_command: bool = True,
 ) -> Any:
-    """Add a ``ShellJob`` task to the active graph (``with WorkGraph() as wg:``) and return its outputs.
+    """Add a ``ShellJob`` task to the active graph (``with WorkGraph() as wg:``; outside one, to the current graph
+    :func:`~aiida_workgraph.get_current_graph` gives, as any task call) and return its outputs.
 
     :param command: the executable (``'echo'``, ``'/bin/bash'``) or an AiiDA code. Its code on the computer is
         loaded, or created by aiida-shell, when the task launches.
@@ -41,15 +42,8 @@ def shelljob(
     :param resolve_command: find the command's absolute path on the computer (``which``) when its code is created.
     :return: the task's output sockets: ``stdout``, ``stderr``, the file outputs, the parser's outputs and the
         ``CalcJob`` outputs (``retrieved``, ``remote_folder``).
-    :raises RuntimeError: if no WorkGraph is being built.
     :raises TypeError: if ``command`` is neither a string nor a code.
     """
-    from node_graph.manager import get_current_graph
-
-    from .workgraph import WorkGraph
-
-    if not isinstance(get_current_graph(), WorkGraph):
-        raise RuntimeError('shelljob() adds a task to the graph being built: call it inside `with WorkGraph() as wg:`')
     handle, inputs = shelljob_task(
         command=command,
         arguments=arguments,
