@@ -94,3 +94,13 @@ def to_dict_counter() -> Iterator[dict[str, int]]:
     tasks_for_tests.reset_to_dict_calls()
     yield tasks_for_tests.TO_DICT_CALLS
     tasks_for_tests.reset_to_dict_calls()
+
+
+@pytest.fixture(autouse=True)
+def no_current_graph_after_test() -> Iterator[None]:
+    """Leave no current graph behind: a task call outside ``with WorkGraph()`` makes a WorkGraph current for the
+    interpreter (as upstream does), which would otherwise be the graph of every later test's calls."""
+    yield
+    from aiida_workgraph.manager import set_current_graph
+
+    set_current_graph(None)
