@@ -137,8 +137,9 @@ def apply_task_action(engine: Any, action: str, tasks: list[str]) -> dict[str, s
 
 
 class EngineTaskStates:
-    """The state manager of a running engine's tasks, as :class:`~aiida_workgraph.engine.task_actions.
-    TaskActionManager` drives it; ``outcomes`` records what was done to each task (the answer to the client)."""
+    """The state manager of a running engine's tasks, as
+    :class:`~aiida_workgraph.engine.task_actions.TaskActionManager` drives it; ``outcomes`` records what was done to
+    each task (the answer to the client)."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
